@@ -1,0 +1,7 @@
+"""saltext-sipxha: sipX PBX High Availability, converged by Salt.
+
+The package is the ``salt.loader`` entry point: Salt loads ``modules/``, ``states/``,
+``runners/`` and ``beacons/`` from here.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The pure core of saltext-sipxha: no Salt imports here (a unit test guards it)."""

@@ -1,0 +1,82 @@
+"""Safe file writes: atomic replace keeping owner and mode, and a one-time backup of the original."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+BACKUP_SUFFIX = ".bak"
+
+
+def atomic_write(path: str | os.PathLike, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` atomically (temp file, fsync, rename, fsync of the folder).
+
+    An existing file keeps its owner, group and mode; a new one gets ``mode`` (default 0644).
+    Readers see the old content or the new one, never a mix, whatever happens in between.
+    """
+    target = Path(path)
+    try:
+        current = target.stat()
+    except FileNotFoundError:
+        current = None
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if current is not None:
+            os.chmod(tmp, current.st_mode & 0o7777)
+            if (current.st_uid, current.st_gid) != (os.getuid(), os.getgid()):
+                os.chown(tmp, current.st_uid, current.st_gid)
+        else:
+            os.chmod(tmp, 0o644 if mode is None else mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
+
+
+def fsync_dir(folder: str | os.PathLike) -> None:
+    """Make a rename in ``folder`` durable."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def backup_path(path: str | os.PathLike) -> Path:
+    """Where the original of ``path`` is kept (``WatchDog.xml`` -> ``WatchDog.xml.bak``)."""
+    path = Path(path)
+    return path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def backup_once(path: str | os.PathLike) -> Path | None:
+    """Copy ``path`` to its backup unless a backup already exists; returns the backup's path.
+
+    The first backup is the original from before any edit; later edits never overwrite it.
+    The copy is made atomically too, with the original's mode and owner.
+    """
+    source, backup = Path(path), backup_path(path)
+    if backup.exists() or not source.exists():
+        return backup if backup.exists() else None
+    fd, tmp = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".tmp", dir=backup.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle, source.open("rb") as original:
+            shutil.copyfileobj(original, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        shutil.copystat(source, tmp)
+        stat = source.stat()
+        if (stat.st_uid, stat.st_gid) != (os.getuid(), os.getgid()):
+            os.chown(tmp, stat.st_uid, stat.st_gid)
+        os.replace(tmp, backup)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(backup.parent)
+    return backup

@@ -1,0 +1,33 @@
+"""Shared test configuration: salt-factories kept on loopback and under pytest's temporary root."""
+
+from __future__ import annotations
+
+import pytest
+from saltfactories.plugins.event_listener import EventListener
+
+LOOPBACK = "127.0.0.1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_configure(config):
+    """Make salt-factories' log server listen on loopback only (its default is 0.0.0.0)."""
+    yield
+    log_server = config.pluginmanager.get_plugin("saltfactories-log-server")
+    if log_server is not None:
+        log_server.log_host = LOOPBACK
+
+
+@pytest.fixture(scope="session")
+def event_listener():
+    """salt-factories' event listener, bound to loopback instead of 0.0.0.0."""
+    listener = EventListener()
+    listener.host = LOOPBACK
+    listener.address = f"tcp://{LOOPBACK}:{listener.port}"
+    with listener:
+        yield listener
+
+
+@pytest.fixture(scope="session")
+def salt_factories_config(tmp_path_factory):
+    """Keep every daemon's files under this run's temporary root, not scattered in /tmp."""
+    return {"root_dir": tmp_path_factory.mktemp("salt-root"), "inject_sitecustomize": False, "start_timeout": 120}
