@@ -9,12 +9,12 @@ LOOPBACK = "127.0.0.1"
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_configure(config):
-    """Make salt-factories' log server listen on loopback only (its default is 0.0.0.0)."""
-    yield
-    log_server = config.pluginmanager.get_plugin("saltfactories-log-server")
+def pytest_sessionstart(session):
+    """Make salt-factories' log server listen on loopback only (its default is 0.0.0.0) before it starts."""
+    log_server = session.config.pluginmanager.get_plugin("saltfactories-log-server")
     if log_server is not None:
         log_server.log_host = LOOPBACK
+    yield
 
 
 @pytest.fixture(scope="session")

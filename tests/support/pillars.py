@@ -1,0 +1,29 @@
+"""Pillars used across the tests: the seed's two servers and a three-server fleet on loopback."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+SEED: dict[str, Any] = {
+    "domain": "example.com",
+    "servers": {
+        "sipxpbx1": {"role": "master", "index": 1, "address": "192.0.2.11"},
+        "sipxpbx2": {"role": "distributed", "index": 2, "address": "192.0.2.12"},
+    },
+    "service": {"manage": False},
+}
+
+
+def seed() -> dict[str, Any]:
+    """A fresh copy of the seed document's two-server pillar."""
+    return copy.deepcopy(SEED)
+
+
+def fleet(count: int = 3, domain: str = "example.com", **extra: Any) -> dict[str, Any]:
+    """A pillar of ``count`` servers ``sipxpbx1..N``, the first one the master."""
+    servers = {
+        f"sipxpbx{i}": {"role": "master" if i == 1 else "distributed", "index": i, "address": f"192.0.2.{10 + i}"}
+        for i in range(1, count + 1)
+    }
+    return {"domain": domain, "servers": servers, "service": {"manage": False}} | extra
