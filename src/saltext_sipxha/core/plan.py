@@ -175,8 +175,8 @@ def _read_servers(top: Node, domain: str, paths: Mapping[str, str]) -> list[dict
             "address": node.address("address"),
             "paths": _read_paths(node.child("paths"), paths),
         }
-        for unique in seen:
-            other = seen[unique].setdefault(entry[unique], minion_id)
+        for unique, owners in seen.items():
+            other = owners.setdefault(entry[unique], minion_id)
             if other != minion_id:
                 raise PillarError(node.key(unique), f"{entry[unique]} is also used by {other}")
         entries.append(entry)
