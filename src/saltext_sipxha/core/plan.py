@@ -181,9 +181,10 @@ def _read_servers(top: Node, domain: str, paths: Mapping[str, str]) -> list[dict
                 raise PillarError(node.key(unique), f"{entry[unique]} is also used by {other}")
         entries.append(entry)
     masters = [e["minion_id"] for e in entries if e["role"] == MASTER]
-    if len(masters) != 1:
-        found = ", ".join(masters) or "none"
-        raise PillarError(servers.path, f"exactly one server must have role: master (found: {found})")
+    if not masters:
+        raise PillarError(servers.path, "exactly one server must have role: master (found: none)")
+    if len(masters) > 1:
+        raise PillarError(servers.key(f"{masters[1]}:role"), f"a second master: {masters[0]} is the master already")
     return sorted(entries, key=lambda e: e["index"])
 
 
