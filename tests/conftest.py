@@ -31,3 +31,10 @@ def event_listener():
 def salt_factories_config(tmp_path_factory):
     """Keep every daemon's files under this run's temporary root, not scattered in /tmp."""
     return {"root_dir": tmp_path_factory.mktemp("salt-root"), "inject_sitecustomize": False, "start_timeout": 120}
+
+
+def pytest_unconfigure(config):
+    """Hand Salt's deferred log records to the live handlers now, not at exit into pytest's closed streams."""
+    from salt._logging.impl import shutdown_temp_handler
+
+    shutdown_temp_handler()
