@@ -1,0 +1,283 @@
+"""The certificate authority of the fleet, kept in one directory on the Salt master.
+
+Layout (directory 0700): ``ca.key`` (PKCS#8, encrypted with the CA passphrase, 0600), ``ca.crt``,
+``index.json`` (issued certificates), ``crl.pem``. The key is decrypted in memory only to sign.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from ..errors import PkiError
+from ..fileio import atomic_write
+from ..settings import PkiSettings
+from .issued import IssuedCert, IssuedIndex
+from .keys import PrivateKey, generate_key, key_to_pem, load_key, public_der, weakness
+from .names import san_extension
+from .policy import check_request
+
+Clock = Callable[[], datetime.datetime]
+CA_DAYS = 3650
+CRL_DAYS = 30
+BACKDATE = datetime.timedelta(minutes=5)  #: tolerate clocks slightly behind the master's
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def signature_hash(key: PrivateKey) -> hashes.HashAlgorithm:
+    """SHA-2 matched to the key's strength (P-384 -> SHA-384, P-521 -> SHA-512, else SHA-256)."""
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size > 256:
+        return hashes.SHA512() if key.curve.key_size > 384 else hashes.SHA384()
+    return hashes.SHA256()
+
+
+class CertificateAuthority:
+    """The CA in ``directory``; ``passphrase`` decrypts its key (bytes, never logged)."""
+
+    def __init__(self, directory: str | os.PathLike, passphrase: bytes, clock: Clock = utcnow) -> None:
+        if not passphrase:
+            raise PkiError("the CA passphrase is empty: set sipxha_ca:passphrase or passphrase_file")
+        self.dir = Path(directory)
+        self.key_path, self.cert_path, self.crl_path = self.dir / "ca.key", self.dir / "ca.crt", self.dir / "crl.pem"
+        self.index = IssuedIndex(self.dir)
+        self._passphrase = passphrase
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"CertificateAuthority({str(self.dir)!r})"
+
+    # --- creation --------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.key_path.exists() or self.cert_path.exists()
+
+    def create(self, ca_name: str, pki: PkiSettings, days: int = CA_DAYS) -> x509.Certificate:
+        """Create a new self-signed CA (refuses to replace an existing one)."""
+        if self.exists():
+            raise PkiError(f"{self.dir}: a CA already exists; import with force=True to replace it")
+        key = generate_key(pki)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ca_name)])
+        now = self._clock()
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - BACKDATE)
+            .not_valid_after(now + datetime.timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(_ca_key_usage(), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, signature_hash(key))
+        )
+        self._store(key, cert, replace=False)
+        return cert
+
+    def adopt(
+        self, cert_pem: bytes, key_pem: bytes, key_passphrase: bytes | None = None, force: bool = False
+    ) -> x509.Certificate:
+        """Take over an existing CA pair (e.g. from sipX's ``gen-ssl-keys.sh --new-ca``), re-encrypted."""
+        if self.exists() and not force:
+            raise PkiError(f"{self.dir}: a CA already exists; pass force=True to replace it")
+        try:
+            cert = x509.load_pem_x509_certificate(cert_pem)
+        except ValueError as err:
+            raise PkiError(f"CA certificate: not a PEM certificate ({err})") from err
+        key = load_key(key_pem, key_passphrase or None, "CA key")
+        _check_ca_pair(cert, key)
+        self._store(key, cert, replace=True)
+        return cert
+
+    def _store(self, key: PrivateKey, cert: x509.Certificate, replace: bool) -> None:
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.dir, 0o700)
+        if replace:  # a new CA starts a new index; the old one is kept for the record
+            for path in (self.index.path, self.crl_path):
+                if path.exists():
+                    os.replace(path, path.with_name(path.name + ".replaced"))
+        atomic_write(self.key_path, key_to_pem(key, self._passphrase), mode=0o600)
+        os.chmod(self.key_path, 0o600)
+        atomic_write(self.cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
+        self.write_crl()
+
+    # --- reading ---------------------------------------------------------------------------
+    @property
+    def certificate(self) -> x509.Certificate:
+        try:
+            return x509.load_pem_x509_certificate(self.cert_path.read_bytes())
+        except FileNotFoundError:
+            raise PkiError(f"{self.dir}: no CA yet (run: salt-run sipxha_ca.init)") from None
+        except ValueError as err:
+            raise PkiError(f"{self.cert_path}: not a PEM certificate ({err})") from err
+
+    def certificate_pem(self) -> str:
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+    def _key(self) -> PrivateKey:
+        try:
+            pem = self.key_path.read_bytes()
+        except FileNotFoundError:
+            raise PkiError(f"{self.dir}: no CA key (run: salt-run sipxha_ca.init)") from None
+        return load_key(pem, self._passphrase, f"{self.key_path}")
+
+    # --- signing ---------------------------------------------------------------------------
+    def sign(self, csr_pem: str | bytes, minion: str, names: Iterable[str], fqdn: str, days: int) -> x509.Certificate:
+        """Sign a CSR for ``minion`` if it asks for exactly ``names`` (:class:`SigningRefused` if not)."""
+        names = tuple(names)
+        csr = check_request(csr_pem, names)
+        key, ca_cert, now = self._key(), self.certificate, self._clock()
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, fqdn)]))
+            .issuer_name(ca_cert.subject)
+            .public_key(csr.public_key())
+            .not_valid_before(now - BACKDATE)
+            .not_valid_after(min(now + datetime.timedelta(days=days), ca_cert.not_valid_after_utc))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_server_key_usage(csr.public_key()), critical=True)
+            .add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+                critical=False,
+            )
+            .add_extension(san_extension(names), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(csr.public_key()), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
+        )
+        with self.index.locked():
+            entries = self.index.load()
+            taken = {entry.serial for entry in entries}
+            serial = x509.random_serial_number()
+            while f"{serial:x}" in taken:  # 159 random bits: practically never loops
+                serial = x509.random_serial_number()
+            cert = builder.serial_number(serial).sign(key, signature_hash(key))
+            self.index.save([*entries, IssuedCert.of(cert, minion)])
+        return cert
+
+    # --- revocation ------------------------------------------------------------------------
+    def revoke(self, minion: str | None = None, serial: str | None = None) -> list[IssuedCert]:
+        """Revoke one certificate (``serial``, hex) or every unexpired one of ``minion``; rewrites the CRL."""
+        if not minion and not serial:
+            raise PkiError("revoke needs a minion id or a serial")
+        serial = serial.lower().removeprefix("0x").lstrip("0") if serial else None
+        now = self._clock()
+        with self.index.locked():
+            entries = self.index.load()
+            hits = [
+                i
+                for i, e in enumerate(entries)
+                if not e.revoked_at and (e.serial == serial or (minion and e.minion == minion and not e.expired(now)))
+            ]
+            if not hits and serial and serial not in {e.serial for e in entries}:
+                raise PkiError(f"no certificate with serial {serial} was issued by this CA")
+            for i in hits:
+                entries[i] = entries[i].revoked(now)
+            self.index.save(entries)
+            self.write_crl(entries)
+        return [entries[i] for i in hits]
+
+    def write_crl(self, entries: list[IssuedCert] | None = None) -> bytes:
+        """(Re)write ``crl.pem`` listing every revoked certificate; returns its PEM."""
+        entries = self.index.load() if entries is None else entries
+        key, ca_cert, now = self._key(), self.certificate, self._clock()
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(ca_cert.subject)
+            .last_update(now - BACKDATE)
+            .next_update(now + datetime.timedelta(days=CRL_DAYS))
+        )
+        for entry in entries:
+            if entry.revoked_at:
+                builder = builder.add_revoked_certificate(
+                    x509.RevokedCertificateBuilder()
+                    .serial_number(int(entry.serial, 16))
+                    .revocation_date(datetime.datetime.fromisoformat(entry.revoked_at))
+                    .build()
+                )
+        pem = builder.sign(key, signature_hash(key)).public_bytes(serialization.Encoding.PEM)
+        atomic_write(self.crl_path, pem, mode=0o644)
+        return pem
+
+    # --- reporting -------------------------------------------------------------------------
+    def status(self) -> dict:
+        """The CA (name, expiry, fingerprint) and every issued certificate with its state."""
+        cert, now = self.certificate, self._clock()
+        issued = []
+        for entry in self.index.load():
+            state = "revoked" if entry.revoked_at else "expired" if entry.expired(now) else "valid"
+            issued.append(entry.to_dict() | {"state": state})
+        return {
+            "ca": {
+                "name": cert.subject.rfc4514_string(),
+                "not_after": cert.not_valid_after_utc.isoformat(),
+                "fingerprint": cert.fingerprint(hashes.SHA256()).hex(),
+                "dir": str(self.dir),
+            },
+            "issued": issued,
+        }
+
+    def export(self, path: str | os.PathLike, passphrase: bytes) -> dict:
+        """Write a PKCS#12 archive of the CA key and certificate, encrypted with ``passphrase`` (0600)."""
+        if not passphrase:
+            raise PkiError("export needs a non-empty passphrase")
+        cert = self.certificate
+        blob = pkcs12.serialize_key_and_certificates(
+            b"sipxha-ca", self._key(), cert, None, serialization.BestAvailableEncryption(passphrase)
+        )
+        atomic_write(path, blob, mode=0o600)
+        return {"path": str(path), "fingerprint": cert.fingerprint(hashes.SHA256()).hex()}
+
+
+def _ca_key_usage() -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=True,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _server_key_usage(public_key: object) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=not isinstance(public_key, ec.EllipticCurvePublicKey),
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _check_ca_pair(cert: x509.Certificate, key: PrivateKey) -> None:
+    """An imported CA: the key belongs to the certificate, is strong enough, and the cert may sign."""
+    if public_der(cert.public_key()) != public_der(key):
+        raise PkiError("CA key does not belong to the CA certificate")
+    problem = weakness(key.public_key())
+    if problem:
+        raise PkiError(f"CA key is too weak to keep signing: {problem}")
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        constraints = None
+    if constraints is not None and not constraints.ca:
+        raise PkiError("the certificate is not a CA certificate (basicConstraints CA:FALSE)")
+    if constraints is None and cert.issuer != cert.subject:
+        raise PkiError("the certificate is neither self-signed nor marked as a CA (no basicConstraints)")

@@ -1,0 +1,190 @@
+"""The minion side: a sipX server's own key and certificate in sipX's SSL layout.
+
+``<ssl>/ssl.key`` (0600, generated here, never sent anywhere), ``<ssl>/ssl.crt``, and
+``<ssl>/authorities/<ca_name>.crt`` with its OpenSSL hash link ``<hash>.0`` (INSTALL.ssl, install-cert.sh).
+Deciding (:func:`renewal_reasons`) is separate from doing (:func:`install`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
+
+from ..errors import PkiError, UnsafeFileError
+from ..fileio import atomic_write, backup_once, fsync_dir
+from ..settings import PkiSettings
+from .keys import PrivateKey, key_to_pem, load_key, matches_spec, public_der, weakness
+from .names import names_of, san_extension, subject_hash
+
+MAX_HASH_SLOTS = 10
+
+
+@dataclass(frozen=True)
+class SslLayout:
+    """Where sipX expects its SSL files."""
+
+    ssl_dir: Path
+    ca_name: str
+
+    @property
+    def key(self) -> Path:
+        return self.ssl_dir / "ssl.key"
+
+    @property
+    def cert(self) -> Path:
+        return self.ssl_dir / "ssl.crt"
+
+    @property
+    def authorities(self) -> Path:
+        return self.ssl_dir / "authorities"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.authorities / f"{self.ca_name}.crt"
+
+
+def read_cert(path: Path) -> x509.Certificate | None:
+    """The PEM certificate at ``path``, None when absent; :class:`UnsafeFileError` when unreadable."""
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except ValueError as err:
+        raise UnsafeFileError(str(path), f"not a PEM certificate ({err})") from err
+
+
+def read_key(path: Path) -> PrivateKey | None:
+    """The unencrypted PEM key at ``path`` (sipX reads it without a passphrase), None when absent."""
+    try:
+        return load_key(path.read_bytes(), None, str(path))
+    except FileNotFoundError:
+        return None
+
+
+def key_reason(key: PrivateKey | None, pki: PkiSettings) -> str | None:
+    """Why this server needs a new key (none, weak, or not the pillar's type), or None to keep it."""
+    if key is None:
+        return "no private key"
+    problem = weakness(key.public_key())
+    if problem:
+        return f"weak key: {problem}"
+    if not matches_spec(key, pki):
+        return "the key is not of the pillar's pki:key type"
+    return None
+
+
+def renewal_reasons(
+    cert: x509.Certificate | None,
+    key: PrivateKey | None,
+    ca_cert: x509.Certificate | None,
+    *,
+    names: Iterable[str],
+    renew_days: int,
+    now: datetime.datetime,
+) -> list[str]:
+    """Why this server needs a new certificate; empty when the installed one is right."""
+    if cert is None:
+        return ["no certificate installed"]
+    reasons = []
+    if key is None or public_der(cert.public_key()) != public_der(key):
+        reasons.append("the certificate does not match the private key (key changed)")
+    current, planned = names_of(cert), frozenset(names)
+    if current != planned:
+        diff = [f"+{n}" for n in sorted(planned - current)] + [f"-{n}" for n in sorted(current - planned)]
+        reasons.append(f"names no longer match the pillar ({', '.join(diff)})")
+    if ca_cert is not None and not issued_by(cert, ca_cert):
+        reasons.append("not signed by the current CA (CA changed)")
+    left = cert.not_valid_after_utc - now
+    if left <= datetime.timedelta(days=renew_days):
+        reasons.append(f"expires within {renew_days} days (on {cert.not_valid_after_utc.isoformat()})")
+    return reasons
+
+
+def issued_by(cert: x509.Certificate, ca_cert: x509.Certificate) -> bool:
+    """True when ``ca_cert`` signed ``cert``."""
+    try:
+        cert.verify_directly_issued_by(ca_cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def build_csr(key: PrivateKey, fqdn: str, names: Iterable[str]) -> str:
+    """A PEM CSR for ``names`` signed with ``key`` (the CA sets subject and usages itself)."""
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, fqdn)]))
+        .add_extension(san_extension(tuple(names)), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def describe(cert: x509.Certificate | None) -> dict | None:
+    """What a status report shows of a certificate."""
+    if cert is None:
+        return None
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "serial": f"{cert.serial_number:x}",
+        "names": sorted(names_of(cert)),
+        "not_after": cert.not_valid_after_utc.isoformat(),
+        "fingerprint": cert.fingerprint(hashes.SHA256()).hex(),
+    }
+
+
+def install(layout: SslLayout, new_key: PrivateKey | None, cert_pem: str, ca_pem: str) -> list[str]:
+    """Install a new key (if any), the certificate and the CA with its hash link; returns changed paths.
+
+    The originals are kept once as ``*.bak`` (for ``sipxha.uninstall``). The key is written before
+    the certificate that matches it.
+    """
+    cert = x509.load_pem_x509_certificate(cert_pem.encode())
+    ca_cert = x509.load_pem_x509_certificate(ca_pem.encode())
+    if new_key is not None and public_der(cert.public_key()) != public_der(new_key):
+        raise PkiError("the signed certificate does not match the new key")
+    layout.authorities.mkdir(mode=0o755, parents=True, exist_ok=True)
+    changed = []
+    if new_key is not None:
+        backup_once(layout.key)
+        atomic_write(layout.key, key_to_pem(new_key), mode=0o600)
+        os.chmod(layout.key, 0o600)
+        changed.append(str(layout.key))
+    for path, data in ((layout.cert, cert_pem.encode()), (layout.ca_file, ca_pem.encode())):
+        if not path.exists() or path.read_bytes() != data:
+            backup_once(path)
+            atomic_write(path, data, mode=0o644)
+            changed.append(str(path))
+    link = link_ca(layout, ca_cert)
+    if link:
+        changed.append(link)
+    return changed
+
+
+def link_ca(layout: SslLayout, ca_cert: x509.Certificate) -> str | None:
+    """Point ``<hash>.N`` at the CA file (like ``c_rehash``); drop its stale links. Returns a new link's path."""
+    target, wanted = layout.ca_file.name, subject_hash(ca_cert.subject)
+    for entry in layout.authorities.iterdir():
+        if entry.is_symlink() and os.readlink(entry) == target and not entry.name.startswith(f"{wanted}."):
+            entry.unlink()
+    for slot in range(MAX_HASH_SLOTS):
+        link = layout.authorities / f"{wanted}.{slot}"
+        if link.is_symlink() and os.readlink(link) == target:
+            return None
+        if not link.exists() and not link.is_symlink():
+            tmp = layout.authorities / f".{link.name}.tmp"
+            tmp.unlink(missing_ok=True)
+            os.symlink(target, tmp)
+            os.replace(tmp, link)
+            fsync_dir(layout.authorities)
+            return str(link)
+    raise UnsafeFileError(str(layout.authorities), f"no free {wanted}.N hash slot for {target}")
