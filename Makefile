@@ -5,6 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEB_PACKAGES := bind9 bind9-utils kea-dhcp4-server sip-tester
+LINT_PATHS := $(wildcard src tests demo benchmarks)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint format bench setup debs clean
@@ -27,18 +28,18 @@ debs:
 	@for svc in named kea-dhcp4-server; do $(SUDO) systemctl disable --now $$svc >/dev/null 2>&1 || true; done
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 format: $(BIN)/.installed
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+	$(BIN)/ruff format $(LINT_PATHS)
 
 test: setup lint
 	$(BIN)/python -m pytest tests
 
 demo: setup
-	$(BIN)/python -m saltext_sipxha.demo
+	$(BIN)/python -m demo
 
 bench: setup
 	$(BIN)/python -m benchmarks

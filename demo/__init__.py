@@ -1,0 +1,1 @@
+"""The local fleet demo (``make demo``)."""
