@@ -20,7 +20,8 @@ def show_plan(pillar_file: Path) -> None:
     """Print the plan of ``pillar_file``'s ``sipxha`` pillar as a readable summary."""
     pillar = yaml.safe_load(pillar_file.read_text(encoding="utf-8")) or {}
     fleet = build_plan(pillar.get("sipxha"))
-    print(f"Plan for {pillar_file.name}: SIP domain {fleet.domain}, realm {fleet.realm}, master {fleet.master.minion_id}")
+    print(f"Plan for {pillar_file.name}: SIP domain {fleet.domain}, realm {fleet.realm}")
+    print(f"Master server: {fleet.master.minion_id}")
     for server in fleet.servers:
         processes = "every process" if server.processes is None else ", ".join(server.processes)
         print(f"\n  {server.minion_id} ({server.role}, index {server.index}) {server.fqdn} {server.address}")
