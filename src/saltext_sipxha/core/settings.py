@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .errors import PillarError
-from .pillar import Node
+from .pillar import Node, is_hostname
 
 NAMING = ("numbered", "per-host")
 TSIG_ALGORITHMS = ("hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "hmac-sha1", "hmac-md5")
@@ -43,6 +43,9 @@ class ZoneFileDns:
     minion: str
     path: str
     reload: str | None = None
+    #: NS host names of the zone and their address (None: out of the zone, or given in ``include``)
+    nameservers: tuple[tuple[str, str | None], ...] = ()
+    include: str | None = None  #: the administrator's own records, ``$INCLUDE``d at the end of the zone
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,13 @@ def read_dns(node: Node) -> DnsSettings:
     if node.data.get("zonefile") is not None:
         zf = node.child("zonefile")
         zf.only(ZoneFileDns.__dataclass_fields__)
-        zonefile = ZoneFileDns(minion=zf.string("minion"), path=zf.abspath("path"), reload=zf.optional_string("reload"))
+        zonefile = ZoneFileDns(
+            minion=zf.string("minion"),
+            path=zf.abspath("path"),
+            reload=zf.optional_string("reload"),
+            nameservers=_read_nameservers(zf.child("nameservers")),
+            include=zf.abspath("include") if zf.data.get("include") is not None else None,
+        )
     if node.data.get("nsupdate") is not None:
         nu = node.child("nsupdate")
         nu.only(("server", "port", "zone", "tsig", "timeout"))
@@ -128,6 +137,17 @@ def read_dns(node: Node) -> DnsSettings:
             timeout=nu.integer("timeout", 10, 1, 300),
         )
     return DnsSettings(zonefile=zonefile, nsupdate=nsupdate)
+
+
+def _read_nameservers(node: Node) -> tuple[tuple[str, str | None], ...]:
+    """``{ns1.example.com: 192.0.2.53, ns2.example.net: null}`` as sorted (name, address) pairs."""
+    pairs = []
+    for name in node.data:
+        host = str(name).rstrip(".").lower()
+        if not isinstance(name, str) or not is_hostname(host):
+            raise PillarError(node.key(str(name)), "is not a valid DNS name")
+        pairs.append((host, node.address(name) if node.data[name] is not None else None))
+    return tuple(sorted(pairs))
 
 
 def read_dhcp(node: Node, server_ids: Sequence[str]) -> DhcpSettings:
