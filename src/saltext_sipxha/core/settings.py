@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -65,7 +66,19 @@ class DnsSettings:
 
 @dataclass(frozen=True)
 class DhcpSettings:
+    """``sipxha:dhcp``: where DHCP runs and what it hands to phones (see :mod:`.dhcp`)."""
+
     server: str = EXTERNAL  #: the one minion that runs DHCP, or "external"
+    subnet: str | None = None  #: CIDR, e.g. 192.0.2.0/24; required to render a configuration
+    pool: tuple[str, str] | None = None  #: first and last leased address, inside ``subnet``
+    router: str | None = None  #: option 3, inside ``subnet``
+    dns_servers: tuple[str, ...] = ()  #: option 6
+    ntp_servers: tuple[str, ...] = ()  #: option 42
+    tftp_server: str | None = None  #: option 66; default: the master's address
+    interfaces: tuple[str, ...] = ("*",)  #: Kea interfaces-config
+    lease_time: int = 86400
+    config: str = "/etc/kea/kea-dhcp4.conf"
+    service: str = "kea-dhcp4-server"
 
 
 @dataclass(frozen=True)
@@ -151,11 +164,62 @@ def _read_nameservers(node: Node) -> tuple[tuple[str, str | None], ...]:
 
 
 def read_dhcp(node: Node, server_ids: Sequence[str]) -> DhcpSettings:
+    """Validate ``sipxha:dhcp``; network keys are optional here and checked against ``subnet`` when given."""
     node.only(DhcpSettings.__dataclass_fields__)
     server = node.string("server", EXTERNAL)
     if server != EXTERNAL and server not in server_ids:
         raise PillarError(node.key("server"), f"{server!r} is neither a listed server nor {EXTERNAL!r}")
-    return DhcpSettings(server=server)
+    subnet = _network(node, "subnet")
+    pool = None
+    if node.data.get("pool") is not None:
+        pool_node = node.child("pool")
+        pool_node.only(("start", "end"))
+        pool = (_ipv4(pool_node, "start", subnet), _ipv4(pool_node, "end", subnet))
+        if ipaddress.IPv4Address(pool[0]) > ipaddress.IPv4Address(pool[1]):
+            raise PillarError(pool_node.key("end"), f"{pool[1]} comes before start {pool[0]}")
+    return DhcpSettings(
+        server=server,
+        subnet=None if subnet is None else str(subnet),
+        pool=pool,
+        router=None if node.data.get("router") is None else _ipv4(node, "router", subnet),
+        dns_servers=_ipv4_list(node, "dns_servers"),
+        ntp_servers=_ipv4_list(node, "ntp_servers"),
+        tftp_server=node.optional_string("tftp_server"),
+        interfaces=node.string_list("interfaces", ("*",)),
+        lease_time=node.integer("lease_time", 86400, 60, 2**31 - 1),
+        config=node.abspath("config", DhcpSettings.config),
+        service=node.string("service", DhcpSettings.service),
+    )
+
+
+def _network(node: Node, name: str) -> ipaddress.IPv4Network | None:
+    if node.data.get(name) is None:
+        return None
+    try:
+        return ipaddress.IPv4Network(str(node.data[name]).strip())
+    except ValueError as err:
+        raise PillarError(node.key(name), f"is not an IPv4 network in CIDR form: {err}") from None
+
+
+def _ipv4(node: Node, name: str, subnet: ipaddress.IPv4Network | None) -> str:
+    value = node.raw(name)
+    try:
+        address = ipaddress.IPv4Address(str(value).strip())
+    except ValueError:
+        raise PillarError(node.key(name), f"is not an IPv4 address: {value!r}") from None
+    if subnet is not None and address not in subnet:
+        raise PillarError(node.key(name), f"{address} is outside the subnet {subnet}")
+    return str(address)
+
+
+def _ipv4_list(node: Node, name: str) -> tuple[str, ...]:
+    if node.data.get(name) is None:
+        return ()
+    values = node.raw(name)
+    values = [values] if isinstance(values, str) else values
+    if not isinstance(values, list):
+        raise PillarError(node.key(name), f"must be a list of IPv4 addresses, got {values!r}")
+    return tuple(_ipv4(Node({name: value}, node.path), name, None) for value in values)
 
 
 def read_pki(node: Node, domain: str) -> PkiSettings:
