@@ -14,9 +14,11 @@ without them raises :class:`PillarError` naming the missing key, before any file
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from .errors import PillarError
+from .errors import PillarError, UnsafeFileError
+from .filechange import FileChange, read_file
 from .plan import Fleet
 from .settings import EXTERNAL, DhcpSettings
 
@@ -69,3 +71,14 @@ def _complete(dhcp: DhcpSettings) -> DhcpSettings:
         if not getattr(dhcp, name):
             raise PillarError(f"sipxha:dhcp:{name}", f"is required to render the DHCP configuration for {dhcp.server}")
     return dhcp
+
+
+def plan_dhcp(fleet: Fleet, minion_id: str) -> FileChange | None:
+    """The DHCP configuration file's change on the DHCP server; None on every other server."""
+    if not is_dhcp_server(fleet, minion_id):
+        return None
+    path = fleet.dhcp.config
+    new = render(fleet)
+    if not Path(path).parent.is_dir():
+        raise UnsafeFileError(path, "its folder does not exist: is kea-dhcp4-server installed (sipxha:dhcp:config)?")
+    return FileChange(path, read_file(path), new, mode=0o644)

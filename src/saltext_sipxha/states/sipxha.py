@@ -1,0 +1,112 @@
+"""State module ``sipxha``: a sipX server's files converge to its role in the ``sipxha`` pillar.
+
+``sipxha.role``
+    WatchDog.xml, ProcessDefinitions.xml, config.defs, forwardingrules.xml(.in),
+    registrar-config(.in), proxy-config(.in) and, on the master, topology.xml(.in).
+``sipxha.watchdog``
+    Only WatchDog.xml and ProcessDefinitions.xml (which processes run).
+``sipxha.dhcp``
+    The Kea DHCP configuration on the pillar's one DHCP server (nothing elsewhere).
+
+Every state reads and checks all its files and the pillar before writing any; ``test=True``
+reports unified diffs and changes nothing; a second run reports no changes.
+
+.. code-block:: yaml
+
+    sipxha-role:
+      sipxha.role: []
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from saltext_sipxha.core.dhcp import plan_dhcp
+from saltext_sipxha.core.errors import SipxhaError
+from saltext_sipxha.core.filechange import FileChange, apply_changes
+from saltext_sipxha.core.role import plan_role
+from saltext_sipxha.saltbridge import fleet_from
+
+__virtualname__ = "sipxha"
+WATCHDOG_FILES = ("WatchDog.xml", "ProcessDefinitions.xml")
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def _ret(name: str) -> dict[str, Any]:
+    return {"name": name, "changes": {}, "result": True, "comment": ""}
+
+
+def _converge(ret: dict[str, Any], what: str, changes: Iterable[FileChange], notes: Iterable[str] = ()) -> dict:
+    """Apply (or under test=True only report) ``changes``; the shared body of every file state."""
+    pending = [change for change in changes if change.changed]
+    notes = list(notes)
+    if not pending:
+        ret["comment"] = "\n".join([f"{what}: already as wanted", *notes])
+        return ret
+    ret["changes"] = {change.path: {"diff": change.diff()} for change in pending}
+    paths = ", ".join(change.path for change in pending)
+    if __opts__["test"]:
+        ret["result"] = None
+        ret["comment"] = "\n".join([f"{what}: would update {paths}", *notes])
+        return ret
+    apply_changes(pending)
+    ret["comment"] = "\n".join([f"{what}: updated {paths} (originals kept as .bak)", *notes])
+    return ret
+
+
+def _failed(ret: dict[str, Any], err: SipxhaError) -> dict[str, Any]:
+    ret.update(result=False, changes={}, comment=str(err))
+    return ret
+
+
+def role(name: str, only: list[str] | None = None) -> dict[str, Any]:
+    """
+    Make this server's sipX files what its role (master or distributed) wants.
+
+    name
+        Any name (the state id).
+
+    only
+        Optional list of file names (e.g. ``[WatchDog.xml]``) to limit the state to.
+    """
+    ret = _ret(name)
+    try:
+        plan = plan_role(fleet_from(__pillar__), __opts__["id"])
+        changes = [c for c in plan.changes if only is None or Path(c.path).name in only]
+        return _converge(ret, f"sipX files of {plan.minion_id} ({plan.role})", changes, plan.notes)
+    except SipxhaError as err:
+        return _failed(ret, err)
+
+
+def watchdog(name: str) -> dict[str, Any]:
+    """
+    Only the processes this server runs: WatchDog.xml and ProcessDefinitions.xml.
+
+    name
+        Any name (the state id).
+    """
+    return role(name, only=list(WATCHDOG_FILES))
+
+
+def dhcp(name: str) -> dict[str, Any]:
+    """
+    On the pillar's DHCP server (``sipxha:dhcp:server``), render its Kea configuration; elsewhere do nothing.
+
+    name
+        Any name (the state id).
+    """
+    ret = _ret(name)
+    try:
+        fleet = fleet_from(__pillar__)
+        change = plan_dhcp(fleet, __opts__["id"])
+        if change is None:
+            ret["comment"] = f"not the DHCP server (sipxha:dhcp:server is {fleet.dhcp.server}): nothing to render"
+            return ret
+        return _converge(ret, "DHCP configuration", [change])
+    except SipxhaError as err:
+        return _failed(ret, err)
