@@ -1,0 +1,110 @@
+"""
+State module ``sipxha_dns``: the fleet's SRV records are live in DNS, by zone file or by RFC 2136 update.
+
+.. code-block:: yaml
+
+    # on the dns:zonefile:minion: write, validate (named-checkzone) and reload the zone
+    /etc/bind/db.sipxha.example.com:
+      sipxha_dns.zonefile
+
+    # anywhere: make the SRV/NAPTR RRsets of dns:nsupdate:zone equal the plan
+    sipxha-srv-records:
+      sipxha_dns.nsupdate
+
+Zone-file mode writes a whole zone (see :mod:`saltext_sipxha.core.zone` for why, and for the
+``dns:zonefile:include`` file that holds the administrator's other records). ``test=True`` shows the
+diff (and still runs ``named-checkzone`` on the candidate) but writes nothing and sends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from saltext_sipxha.core import nsupdate as rfc2136
+from saltext_sipxha.core import zonefile as zf
+from saltext_sipxha.core.errors import SipxhaError
+from saltext_sipxha.saltbridge import fleet_from, translate
+
+__virtualname__ = "sipxha_dns"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def _run(name: str, body: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """The one ``ret`` skeleton: ``body`` fills it; core errors become ``result: False``, nothing touched."""
+    ret = {"name": name, "changes": {}, "result": True, "comment": ""}
+    try:
+        body(ret)
+    except SipxhaError as err:
+        ret.update(result=False, changes={}, comment=str(translate(err)))
+    return ret
+
+
+def zonefile(name: str, reload: bool = True) -> dict[str, Any]:
+    """
+    Ensure the zone file ``name`` holds the fleet's zone; reload the DNS server when it changed.
+
+    The SOA serial moves only when the records (or the include file) change; the candidate must pass
+    ``named-checkzone -k fail -S fail`` before it replaces ``name``; the original file is kept once as
+    ``<name>.bak``. Settings come from ``sipxha:dns:zonefile`` (``nameservers``, ``include``, ``reload``).
+
+    name
+        Path of the zone file named in ``named.conf`` (normally ``sipxha:dns:zonefile:path``).
+
+    reload
+        Run ``sipxha:dns:zonefile:reload`` after a change (default True).
+    """
+
+    def body(ret: dict[str, Any]) -> None:
+        fleet = fleet_from(__pillar__)
+        settings = fleet.dns.zonefile
+        change = zf.plan_zonefile(fleet, name, settings, datetime.date.today())
+        if not change.changed:
+            ret["comment"] = f"Zone file {name} is up to date (serial {change.old_serial})"
+            return
+        ret["changes"] = {"diff": change.diff(), "serial": {"old": change.old_serial, "new": change.new_serial}}
+        if __opts__["test"]:
+            zf.validate(change, zf.named_checkzone)
+            ret.update(result=None, comment=f"Would write zone file {name} (serial {change.new_serial})")
+            return
+        command = settings.reload if settings is not None and reload else None
+        zf.apply_zonefile(change, zf.named_checkzone, zf.command_reloader(command) if command else None)
+        reloaded = f" and ran {command!r}" if command else ""
+        ret["comment"] = f"Wrote zone file {name} (serial {change.new_serial}){reloaded}"
+
+    return _run(name, body)
+
+
+def nsupdate(name: str) -> dict[str, Any]:
+    """
+    Ensure the live SRV/NAPTR RRsets equal the plan, by one atomic RFC 2136 update (TCP, TSIG).
+
+    Reads the zone (AXFR with the same key), changes only the RRsets this extension owns, deletes
+    those of servers that left the pillar, and sends nothing when DNS already matches.
+    Settings come from ``sipxha:dns:nsupdate``.
+
+    name
+        An arbitrary state id (e.g. the zone).
+    """
+
+    def body(ret: dict[str, Any]) -> None:
+        fleet = fleet_from(__pillar__)
+        client = rfc2136.client_for(fleet)
+        plan = rfc2136.plan_update(fleet, client)
+        where = f"zone {plan.zone} at {client.where}"
+        if plan.in_sync:
+            ret["comment"] = f"SRV records of {where} are up to date"
+            return
+        ret["changes"] = plan.to_dict()
+        count = len(plan.changes)
+        if __opts__["test"]:
+            ret.update(result=None, comment=f"Would update {count} RRset(s) of {where}")
+            return
+        rfc2136.apply_update(plan, client)
+        ret["comment"] = f"Updated {count} RRset(s) of {where} in one atomic update"
+
+    return _run(name, body)

@@ -1,0 +1,131 @@
+"""``sipxha_dns`` states and ``sipxha.verify`` through Salt's loader, against a real BIND ``named``."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import pillars
+from tests.support.named import HOST, free_port, new_secret, running_named, silent_tcp_port
+
+pytestmark = pytest.mark.skipif(not __import__("shutil").which("named"), reason="bind9 not installed")
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory):
+    with running_named(tmp_path_factory.mktemp("named")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def zone_named(tmp_path_factory):
+    root = tmp_path_factory.mktemp("named-zonefile")
+    with running_named(root, zone_file=root / "db.sipxha.example.com") as server:
+        yield server
+
+
+def updates_approved(named) -> int:
+    return named.log().count('signer "sipxha-key" approved')
+
+
+def nsupdate_pillar(named, count=3, **nsupdate):
+    pillar = pillars.fleet(count)
+    pillar["dns"] = {"nsupdate": named.nsupdate_pillar(**nsupdate)}
+    return pillar
+
+
+def test_nsupdate_test_mode_apply_idempotence_and_removal(loaders, set_pillar, named):
+    set_pillar(nsupdate_pillar(named, 3))
+    before = updates_approved(named)
+    dry = loaders.states.sipxha_dns.nsupdate(name="example.com", test=True)
+    assert dry.result is None and "Would update" in dry.comment
+    assert "_sip._tcp.sipxregistrar3.example.com. SRV" in dry.changes
+    assert updates_approved(named) == before
+    assert not named.query("_sip._tcp.example.com").answer
+
+    ret = loaders.states.sipxha_dns.nsupdate(name="example.com")
+    assert ret.result is True and ret.changes, ret.comment
+    assert updates_approved(named) == before + 1
+    report = loaders.modules.sipxha.verify(dns_server=HOST, port=named.port)
+    assert report["ok"], report
+    assert report["dns"]["checked"] == 2 + 3 * 3
+
+    again = loaders.states.sipxha_dns.nsupdate(name="example.com")
+    assert again.result is True and again.changes == {} and "up to date" in again.comment
+    assert updates_approved(named) == before + 1
+
+    set_pillar(nsupdate_pillar(named, 2))
+    removed = loaders.states.sipxha_dns.nsupdate(name="example.com")
+    assert removed.changes["_sip._tcp.sipxregistrar3.example.com. SRV"]["new"] == []
+    assert not named.query("_sip._tcp.sipxregistrar3.example.com").answer
+    assert named.query("_ldap._tcp.example.com").answer, "a record we do not own was touched"
+    assert loaders.modules.sipxha.verify()["ok"]
+
+
+def test_verify_reports_missing_extra_different_and_order(loaders, set_pillar, named):
+    set_pillar(nsupdate_pillar(named, 3))
+    assert loaders.states.sipxha_dns.nsupdate(name="example.com").result is True
+    pillar = nsupdate_pillar(named, 2)
+    pillar["srv"] = {"weight": 10}
+    del pillar["servers"]["sipxpbx2"]
+    pillar["servers"]["sipxpbx4"] = {"role": "distributed", "index": 4, "address": "192.0.2.14"}
+    set_pillar(pillar)
+    dns_report = loaders.modules.sipxha.verify()["dns"]
+    assert not dns_report["ok"]
+    assert {r["name"] for r in dns_report["missing"]} >= {"_sip._tcp.sipxregistrar4.example.com."}
+    assert any(r["rdata"].endswith("sipxpbx2.example.com.") for r in dns_report["extra"])
+    assert dns_report["different"][0]["planned"]["rdata"].startswith("1 10 ")
+    order = dns_report["order"]["_sip._tcp.sipxregistrar1.example.com."]
+    assert [group["priority"] for group in order] == [1, 2]
+    assert {t["share"] for t in order[1]["targets"]} == {0.5}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"secret": new_secret()}, "BADSIG"),
+        ({"zone": "locked.test"}, "REFUSED"),
+    ],
+)
+def test_nsupdate_failures_are_clear_and_apply_nothing(loaders, set_pillar, named, change, message):
+    pillar = nsupdate_pillar(named, 2, **change)
+    if "zone" in change:
+        pillar["domain"] = "locked.test"
+    set_pillar(pillar)
+    before = named.serial(change.get("zone", "example.com"))
+    ret = loaders.states.sipxha_dns.nsupdate(name="x")
+    assert ret.result is False and message in ret.comment and ret.changes == {}
+    assert named.serial(change.get("zone", "example.com")) == before
+
+
+def test_nsupdate_timeouts(loaders, set_pillar, named):
+    with silent_tcp_port() as port:
+        set_pillar(nsupdate_pillar(named, 2, port=port, timeout=1))
+        ret = loaders.states.sipxha_dns.nsupdate(name="x")
+    assert ret.result is False and "timed out after 1s" in ret.comment
+    set_pillar(nsupdate_pillar(named, 2, port=free_port(), timeout=1))
+    ret = loaders.states.sipxha_dns.nsupdate(name="x")
+    assert ret.result is False and "cannot reach the server" in ret.comment
+
+
+def test_zonefile_state_with_real_named_reload(loaders, set_pillar, zone_named):
+    path = str(zone_named.zone_file)
+    zonefile = {
+        "minion": "sipxpbx1",
+        "path": path,
+        "reload": zone_named.reload_command(),
+        "nameservers": {"ns1.example.com": "127.0.0.1"},
+    }
+    set_pillar(pillars.seed() | {"dns": {"zonefile": zonefile}})
+    original = zone_named.zone_file.read_text(encoding="utf-8")
+    dry = loaders.states.sipxha_dns.zonefile(name=path, test=True)
+    assert dry.result is None and "+_sip._tcp.sipxregistrar1" in dry.changes["diff"]
+    assert zone_named.zone_file.read_text(encoding="utf-8") == original
+
+    ret = loaders.states.sipxha_dns.zonefile(name=path)
+    assert ret.result is True, ret.comment
+    assert zone_named.serial() == ret.changes["serial"]["new"]
+    assert len(zone_named.query("_sip._tcp.sipxregistrar2.example.com").answer[0]) == 2
+    assert loaders.modules.sipxha.verify(dns_server=HOST, port=zone_named.port)["ok"]
+
+    again = loaders.states.sipxha_dns.zonefile(name=path)
+    assert again.result is True and again.changes == {}
