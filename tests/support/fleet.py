@@ -1,0 +1,140 @@
+"""A real Salt master and three minions on loopback, each with a sandboxed sipX tree.
+
+Used by the integration tests (``tests/integration/conftest.py``) and by the demo (``make demo``).
+
+- ``fleet.master``: the salt-factories master (``interface`` 127.0.0.1, random ports). Its ``file_roots``
+  are the repo's ``states/`` (the formula) plus ``sipx_fleet.state_root``; ``pillar_roots`` is
+  ``sipx_fleet.pillar_root``; ``peer_run`` allows ``sipxha_ca.sign``; the reactor maps ``sipxha/cert/*`` to
+  ``states/sipxha/reactor/cert_expiring.sls``; ``sipxha_ca`` keeps the CA under the master's root dir.
+- ``fleet.minions``: ``{"sipxpbx1": factory, "sipxpbx2": ..., "sipxpbx3": ...}`` (sipxpbx1 the MS).
+- ``fleet.etc(minion_id)`` / ``.ssl(minion_id)``: the minion's sandboxed ``/etc/sipxpbx`` and ssl folder,
+  already in the pillar as per-server ``paths`` overrides; ``.reset_trees()`` rewrites every tree from scratch.
+- ``fleet.set_pillar(sipxha_dict, extra=None)``: makes ``sipxha_dict`` the ``sipxha`` pillar of every
+  minion and of the master (plus ``extra`` top-level pillar keys, e.g. ``beacons``), and refreshes the minions.
+  ``fleet.default_pillar()`` gives the three-server pillar with sandbox paths and ``service.manage: false``.
+- ``fleet.salt(*args)`` / ``.salt_run(*args)`` / ``.salt_call(minion_id, *args)``: CLI runs, ``.data`` parsed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import salt.utils.yaml
+
+from tests.support import pillars
+from tests.support.sipxtree import write_sipx_tree
+
+REPO = Path(__file__).resolve().parents[2]
+MINION_IDS = ("sipxpbx1", "sipxpbx2", "sipxpbx3")
+CLI_TIMEOUT = 180
+
+
+@dataclass
+class SipxFleet:
+    """The running master and minions, their sandboxes and the pillar they share."""
+
+    master: Any
+    minions: dict[str, Any]
+    root: Path
+    pillar_root: Path
+    state_root: Path
+    _clis: dict[str, Any] = field(default_factory=dict)
+
+    def etc(self, minion_id: str) -> Path:
+        return self.root / "sandbox" / minion_id / "etc" / "sipxpbx"
+
+    def ssl(self, minion_id: str) -> Path:
+        return self.etc(minion_id) / "ssl"
+
+    def reset_trees(self) -> None:
+        """Rewrite every minion's sipX tree as a fresh sipX 3.x install (no HA edits, no backups)."""
+        plan = pillars.fleet(len(self.minions))
+        for minion_id in self.minions:
+            etc = self.etc(minion_id)
+            if etc.exists():
+                shutil.rmtree(etc)
+            etc.mkdir(parents=True)
+            server = plan["servers"][minion_id]
+            write_sipx_tree(etc, f"{minion_id}.{plan['domain']}", server["address"])
+
+    def default_pillar(self) -> dict[str, Any]:
+        """Three servers (sipxpbx1 MS), each with its sandbox paths; ``service.manage`` off."""
+        pillar = pillars.fleet(len(self.minions))
+        for minion_id, server in pillar["servers"].items():
+            server["paths"] = {"etc": str(self.etc(minion_id)), "ssl": str(self.ssl(minion_id))}
+        return pillar
+
+    def set_pillar(self, sipxha: dict[str, Any] | None, extra: dict[str, Any] | None = None) -> None:
+        """Make ``sipxha`` the pillar of the whole fleet (and the master) and refresh every minion."""
+        self.write_pillar(sipxha, extra)
+        ret = self.salt("*", "saltutil.refresh_pillar", "wait=True")
+        assert ret.returncode == 0, ret
+
+    def write_pillar(self, sipxha: dict[str, Any] | None, extra: dict[str, Any] | None = None) -> None:
+        """Write the pillar files only (the master reads them on the next pillar compile)."""
+        data = dict(extra or {})
+        if sipxha is not None:
+            data["sipxha"] = sipxha
+        (self.pillar_root / "top.sls").write_text("base:\n  '*':\n    - sipxha\n", encoding="utf-8")
+        with open(self.pillar_root / "sipxha.sls", "w", encoding="utf-8") as handle:
+            salt.utils.yaml.safe_dump(data, handle, default_flow_style=False)
+
+    def _cli(self, name: str, factory: Any, make: str) -> Any:
+        if name not in self._clis:
+            self._clis[name] = getattr(factory, make)(timeout=CLI_TIMEOUT)
+        return self._clis[name]
+
+    def salt(self, target: str, *args: str, **kwargs: Any) -> Any:
+        return self._cli("salt", self.master, "salt_cli").run(*args, minion_tgt=target, **kwargs)
+
+    def salt_run(self, *args: str, **kwargs: Any) -> Any:
+        return self._cli("salt-run", self.master, "salt_run_cli").run(*args, **kwargs)
+
+    def salt_call(self, minion_id: str, *args: str, **kwargs: Any) -> Any:
+        return self._cli(f"call-{minion_id}", self.minions[minion_id], "salt_call_cli").run(*args, **kwargs)
+
+
+def _master_config(root: Path, pillar_root: Path, state_root: Path) -> dict[str, Any]:
+    return {
+        "interface": "127.0.0.1",
+        "file_roots": {"base": [str(REPO / "states"), str(state_root)]},
+        "pillar_roots": {"base": [str(pillar_root)]},
+        "peer_run": {".*": ["sipxha_ca.sign"]},
+        "reactor": [{"sipxha/cert/*": [str(REPO / "states" / "sipxha" / "reactor" / "cert_expiring.sls")]}],
+        "sipxha_ca": {"dir": str(root / "ca"), "passphrase_file": str(root / "ca-passphrase")},
+        "open_mode": False,
+        "log_level_logfile": "info",
+    }
+
+
+@contextmanager
+def start_fleet(factories: Any, root: Path, minion_ids: tuple[str, ...] = MINION_IDS) -> Iterator[SipxFleet]:
+    """Start a master and ``minion_ids`` (in parallel) under ``root``; stop them all when the block ends."""
+    pillar_root, state_root = root / "pillar", root / "state"
+    pillar_root.mkdir(parents=True, exist_ok=True)
+    state_root.mkdir(parents=True, exist_ok=True)
+    (root / "ca-passphrase").write_text("sipxha-sandbox-passphrase\n", encoding="utf-8")
+    os.chmod(root / "ca-passphrase", 0o600)
+    master = factories.salt_master_daemon("sipxha-master", overrides=_master_config(root, pillar_root, state_root))
+    minions = {
+        minion_id: master.salt_minion_daemon(minion_id, overrides={"log_level_logfile": "info"})
+        for minion_id in minion_ids
+    }
+    fleet = SipxFleet(master=master, minions=minions, root=root, pillar_root=pillar_root, state_root=state_root)
+    fleet.reset_trees()
+    fleet.write_pillar(fleet.default_pillar())
+    with master.started():
+        try:
+            with concurrent.futures.ThreadPoolExecutor(len(minions)) as pool:
+                list(pool.map(lambda factory: factory.start(), minions.values()))
+            yield fleet
+        finally:
+            for factory in minions.values():
+                factory.terminate()
