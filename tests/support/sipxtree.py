@@ -418,3 +418,17 @@ def write_sipx_tree(etc_dir: Path, fqdn: str, address: str) -> None:
         path = etc_dir / name
         path.write_text(text, encoding="utf-8")
         path.chmod(0o644)
+
+
+#: The verbatim real sipX files (``../shared/sipx`` next to the repository), when that folder exists.
+REAL_SIPX = (Path(__file__).resolve().parents[2] / ".." / "shared" / "sipx").resolve()
+
+
+def real_file(name: str) -> Path:
+    """A file of :data:`REAL_SIPX`; the calling test is skipped when it is not there."""
+    import pytest
+
+    path = REAL_SIPX / name
+    if not path.is_file():
+        pytest.skip(f"real sipX reference file not present: {path}")
+    return path

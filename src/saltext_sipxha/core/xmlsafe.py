@@ -26,6 +26,7 @@ MAX_BYTES = 4 * 1024 * 1024
 #: Comments, CDATA sections, processing instructions and the DOCTYPE: never searched for elements.
 _OPAQUE = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>", re.S)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+_EXTERNAL_DTD = re.compile(rb"<!DOCTYPE\s+[^\s\[>]+\s+(?:SYSTEM|PUBLIC)\b")
 _ATTRS = r"""(?:[^>"']|"[^"]*"|'[^']*')*"""
 
 
@@ -59,6 +60,8 @@ def parse(
         raise UnsafeFileError(path, f"is {len(data)} bytes, more than the {MAX_BYTES} a sipX file may have")
     if _ENTITY_DECL.search(data):
         raise UnsafeFileError(path, "declares XML entities (XXE / entity expansion): refused")
+    if _EXTERNAL_DTD.search(data):
+        raise UnsafeFileError(path, "refers to an external DTD: refused")
     try:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as err:
