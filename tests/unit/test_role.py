@@ -1,0 +1,158 @@
+"""core.role: every file of one server planned from the Fleet, applied, idempotent, and role swaps."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from saltext_sipxha.core import keyvalue, processdefs, watchdog
+from saltext_sipxha.core.errors import UnsafeFileError
+from saltext_sipxha.core.filechange import apply_changes
+from saltext_sipxha.core.plan import DEFAULT_DS_PROCESSES, build_plan
+from saltext_sipxha.core.role import plan_role
+from tests.support import pillars
+from tests.support.sipxtree import PROCESSES, REAL_SIPX, real_file, sipx_files, write_sipx_tree
+
+IDS = ("sipxpbx1", "sipxpbx2", "sipxpbx3")
+
+
+@pytest.fixture
+def trees(tmp_path):
+    pillar = pillars.fleet(3)
+    for minion_id, server in pillar["servers"].items():
+        etc = tmp_path / minion_id
+        write_sipx_tree(etc, f"{minion_id}.example.com", server["address"])
+        server["paths"] = {"etc": str(etc)}
+    return pillar
+
+
+def _converge(pillar) -> dict[str, list[str]]:
+    fleet = build_plan(pillar)
+    written = {m: [Path(c.path).name for c in apply_changes(plan_role(fleet, m).changes)] for m in pillar["servers"]}
+    for minion_id in pillar["servers"]:
+        assert plan_role(fleet, minion_id).changed == (), f"{minion_id} not idempotent"
+    return written
+
+
+def _etc(pillar, minion_id) -> Path:
+    return Path(pillar["servers"][minion_id]["paths"]["etc"])
+
+
+def _check_role(pillar, minion_id) -> None:
+    """Every file of ``minion_id`` says what its role in ``pillar`` wants."""
+    fleet = build_plan(pillar)
+    server = fleet.find_server(minion_id)
+    etc = _etc(pillar, minion_id)
+    enabled, _ = watchdog.read((etc / "WatchDog.xml").read_bytes(), "w")
+    assert enabled == (list(PROCESSES) if server.is_master else list(DEFAULT_DS_PROCESSES))
+    controls = processdefs.start_controls((etc / "ProcessDefinitions.xml").read_bytes(), "p")
+    assert (controls["SIPStatus"] == "true") is server.is_master
+    defs = (etc / "config.defs").read_text()
+    for key, value in server.config_defs.items():
+        assert keyvalue.get(defs, key, keyvalue.SHELL) == value
+    master_fqdn = fleet.master.fqdn
+    assert (keyvalue.get(defs, "MEDIA_SERVER_ADDR", keyvalue.SHELL) == master_fqdn) is not server.is_master
+    for name in ("registrar-config", "registrar-config.in"):
+        text = (etc / name).read_text()
+        assert keyvalue.get(text, "SIP_REGISTRAR_SYNC_WITH", keyvalue.COLON) == ", ".join(s.fqdn for s in fleet.servers)
+        assert keyvalue.get(text, "SIP_REGISTRAR_NAME", keyvalue.COLON) == server.fqdn
+    proxy = keyvalue.get((etc / "proxy-config").read_text(), "SIP_PROXY_AUTH_SERVER", keyvalue.COLON)
+    assert proxy == f"<sip:{server.authproxy_name};transport=tcp>"
+    routes = [el.text for el in etree.parse(str(etc / "forwardingrules.xml")).iter("routeTo")]
+    assert routes[1:] == [f"<{server.registrar_name};transport=tcp>"] * 2
+    hosts = [
+        el.text.split("/")[2].split(":")[0] for el in etree.parse(str(etc / "topology.xml")).iter("replication_url")
+    ]
+    assert sorted(hosts) == (sorted(s.fqdn for s in fleet.servers) if server.is_master else [server.fqdn])
+
+
+def test_fleet_converges_and_second_run_changes_nothing(trees):
+    originals = {m: sipx_files(f"{m}.example.com", trees["servers"][m]["address"], str(_etc(trees, m))) for m in IDS}
+    written = _converge(trees)
+    assert "topology.xml" in written["sipxpbx1"] and "topology.xml" not in written["sipxpbx2"]
+    assert "WatchDog.xml" in written["sipxpbx2"] and "WatchDog.xml" not in written["sipxpbx1"]
+    for minion_id in IDS:
+        _check_role(trees, minion_id)
+        for name in written[minion_id]:
+            assert (_etc(trees, minion_id) / f"{name}.bak").read_text() == originals[minion_id][name]
+    assert _converge(trees) == {m: [] for m in IDS}
+
+
+def test_swap_master_and_distributed_converges_and_restores(trees):
+    _converge(trees)
+    swapped = copy.deepcopy(trees)
+    swapped["servers"]["sipxpbx1"]["role"] = "distributed"
+    swapped["servers"]["sipxpbx2"]["role"] = "master"
+    _converge(swapped)
+    for minion_id in IDS:
+        _check_role(swapped, minion_id)
+    etc2 = _etc(trees, "sipxpbx2")
+    for name in ("WatchDog.xml", "ProcessDefinitions.xml"):
+        assert (etc2 / name).read_bytes() == (etc2 / f"{name}.bak").read_bytes(), name
+    assert (_etc(trees, "sipxpbx1") / "topology.xml").read_bytes() == (
+        _etc(trees, "sipxpbx1") / "topology.xml.bak"
+    ).read_bytes()
+    _converge(trees)
+    for minion_id in IDS:
+        _check_role(trees, minion_id)
+
+
+def test_owner_and_mode_kept(trees):
+    path = _etc(trees, "sipxpbx2") / "WatchDog.xml"
+    path.chmod(0o640)
+    _converge(trees)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE((path.parent / "WatchDog.xml.bak").stat().st_mode) == 0o640
+
+
+def test_missing_files(trees):
+    etc = _etc(trees, "sipxpbx2")
+    (etc / "registrar-config").unlink()
+    plan = plan_role(build_plan(trees), "sipxpbx2")
+    assert any("registrar-config does not exist yet" in note for note in plan.notes)
+    (etc / "registrar-config.in").unlink()
+    with pytest.raises(UnsafeFileError, match=r"registrar-config: is missing, and so is registrar-config\.in"):
+        plan_role(build_plan(trees), "sipxpbx2")
+    (etc / "WatchDog.xml").unlink()
+    with pytest.raises(UnsafeFileError, match=r"WatchDog\.xml: is missing"):
+        plan_role(build_plan(trees), "sipxpbx2")
+
+
+@pytest.mark.parametrize("role", ["master", "distributed"])
+def test_real_interop_tree(tmp_path, role):
+    """The real /etc/sipxpbx of Pingtel's interop server (templates only, no effective files)."""
+    real_file("interop-etc-sipxpbx/WatchDog.xml")
+    etc = tmp_path / "etc"
+    shutil.copytree(REAL_SIPX / "interop-etc-sipxpbx", etc)
+    pillar = pillars.seed()
+    pillar["servers"]["sipxpbx1"]["role"] = role
+    pillar["servers"]["sipxpbx2"]["role"] = "master" if role == "distributed" else "distributed"
+    pillar["servers"]["sipxpbx1"]["paths"] = {"etc": str(etc)}
+    fleet = build_plan(pillar)
+    plan = plan_role(fleet, "sipxpbx1")
+    assert sorted(Path(n.split(" ")[0]).name for n in plan.notes) == [
+        "forwardingrules.xml",
+        "proxy-config",
+        "registrar-config",
+    ]
+    before = {p.name: p.read_bytes() for p in etc.iterdir()}
+    written = {Path(c.path).name for c in apply_changes(plan.changes)}
+    expected = {"config.defs", "forwardingrules.xml.in", "registrar-config.in", "proxy-config.in"}
+    if role == "master":
+        expected.add("topology.xml.in")
+    else:
+        expected |= {"WatchDog.xml", "ProcessDefinitions.xml"}
+    assert written == expected
+    assert plan_role(fleet, "sipxpbx1").changed == ()
+    defs = (etc / "config.defs").read_text()
+    if role == "distributed":
+        assert keyvalue.get(defs, "PRESENCE_SERVER_ADDR", keyvalue.SHELL) == "sipxpbx2.example.com"  # appended
+        assert watchdog.read((etc / "WatchDog.xml").read_bytes(), "w")[0] == list(DEFAULT_DS_PROCESSES)
+        assert b"<!-- Not implemented yet." in (etc / "WatchDog.xml").read_bytes()
+    for name in written:
+        assert (etc / f"{name}.bak").read_bytes() == before[name]
