@@ -54,6 +54,11 @@ class CertificateAuthority:
         self._passphrase = passphrase
         self._clock = clock
 
+    @property
+    def passphrase(self) -> bytes:
+        """The CA passphrase (the default for :meth:`export`); never log it."""
+        return self._passphrase
+
     def __repr__(self) -> str:
         return f"CertificateAuthority({str(self.dir)!r})"
 
@@ -281,3 +286,21 @@ def _check_ca_pair(cert: x509.Certificate, key: PrivateKey) -> None:
         raise PkiError("the certificate is not a CA certificate (basicConstraints CA:FALSE)")
     if constraints is None and cert.issuer != cert.subject:
         raise PkiError("the certificate is neither self-signed nor marked as a CA (no basicConstraints)")
+
+
+def ca_from_config(conf: object, default_dir: str, where: str = "sipxha_ca") -> CertificateAuthority:
+    """The CA described by a config mapping ``{dir, passphrase | passphrase_file}`` (``where`` names it)."""
+    if conf is None:
+        conf = {}
+    if not isinstance(conf, dict):
+        raise PkiError(f"config {where} must be a mapping")
+    if conf.get("passphrase"):
+        passphrase = str(conf["passphrase"]).encode()
+    elif conf.get("passphrase_file"):
+        try:
+            passphrase = Path(conf["passphrase_file"]).read_bytes().rstrip(b"\r\n")
+        except OSError as err:
+            raise PkiError(f"{where}:passphrase_file: cannot read {conf['passphrase_file']} ({err.strerror})") from err
+    else:
+        raise PkiError(f"config {where} needs passphrase or passphrase_file (the CA key is encrypted with it)")
+    return CertificateAuthority(conf.get("dir") or default_dir, passphrase)

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from cryptography import x509
 
 from ..errors import SigningRefused
+from ..plan import Fleet
 from .keys import weakness
-from .names import names_of
+from .names import names_of, planned_names
 
 
 def load_csr(csr_pem: str | bytes) -> x509.CertificateSigningRequest:
@@ -46,3 +47,11 @@ def check_request(csr_pem: str | bytes, allowed: Iterable[str]) -> x509.Certific
         detail = "; ".join(parts)
         raise SigningRefused(f"requested names differ from the planned ones ({detail})")
     return csr
+
+
+def plan_for(fleet: Fleet, minion_id: str) -> tuple[tuple[str, ...], str, int]:
+    """The names, subject fqdn and lifetime the CA grants ``minion_id``, from that minion's own plan."""
+    server = fleet.get_server(minion_id)
+    if server is None:
+        raise SigningRefused(f"minion {minion_id!r} is not listed under sipxha:servers in its own pillar")
+    return planned_names(fleet.domain, server.fqdn), server.fqdn, fleet.pki.days

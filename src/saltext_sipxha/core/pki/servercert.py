@@ -188,3 +188,17 @@ def link_ca(layout: SslLayout, ca_cert: x509.Certificate) -> str | None:
             fsync_dir(layout.authorities)
             return str(link)
     raise UnsafeFileError(str(layout.authorities), f"no free {wanted}.N hash slot for {target}")
+
+
+def watch_reasons(layout: SslLayout, renew_days: int, now: datetime.datetime) -> dict[str, str]:
+    """What the expiry beacon reports: ``{kind: reason}`` with kinds ``missing``, ``wrong_ca``, ``expiring``."""
+    cert = read_cert(layout.cert)
+    if cert is None:
+        return {"missing": f"no certificate at {layout.cert}"}
+    found = {}
+    ca_cert = read_cert(layout.ca_file)
+    if ca_cert is None or not issued_by(cert, ca_cert):
+        found["wrong_ca"] = f"not signed by the CA in {layout.ca_file}"
+    if cert.not_valid_after_utc - now <= datetime.timedelta(days=renew_days):
+        found["expiring"] = f"expires within {renew_days} days (on {cert.not_valid_after_utc.isoformat()})"
+    return found

@@ -1,0 +1,101 @@
+"""Minion-side renewal: assess the installed certificate against the plan, then renew or install.
+
+The signing itself is passed in (``sign(csr_pem) -> (cert_pem, ca_pem)``): through the master's
+runner in production, so this module never sees Salt.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+
+from ..plan import Fleet
+from .keys import PrivateKey, generate_key
+from .names import planned_names, subject_hash
+from .servercert import (
+    SslLayout,
+    build_csr,
+    describe,
+    install,
+    key_reason,
+    read_cert,
+    read_key,
+    renewal_reasons,
+)
+
+Signer = Callable[[str], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What is installed on this server and what would have to change."""
+
+    layout: SslLayout
+    fqdn: str
+    names: tuple[str, ...]
+    key: PrivateKey | None
+    cert: x509.Certificate | None
+    key_reason: str | None  #: why a new key is needed, or None to keep ssl.key
+    reasons: tuple[str, ...]  #: why a new certificate is needed; empty = keep it
+    ca_reason: str | None  #: why the CA file or its hash link must be (re)installed
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.reasons and not self.ca_reason
+
+    def summary(self) -> list[str]:
+        return [*self.reasons, *([self.ca_reason] if self.ca_reason else [])]
+
+
+def assess(fleet: Fleet, minion_id: str, ca_pem: str, now: datetime.datetime) -> Assessment:
+    """Compare this server's SSL files with its plan and the CA's current certificate."""
+    server = fleet.find_server(minion_id)
+    layout = SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
+    ca_cert = x509.load_pem_x509_certificate(ca_pem.encode())
+    key, cert = read_key(layout.key), read_cert(layout.cert)
+    names = planned_names(fleet.domain, server.fqdn)
+    new_key = key_reason(key, fleet.pki)
+    reasons = renewal_reasons(cert, key, ca_cert, names=names, renew_days=fleet.pki.renew_days, now=now)
+    if new_key and not reasons:
+        reasons = [new_key]
+    return Assessment(layout, server.fqdn, names, key, cert, new_key, tuple(reasons), _ca_reason(layout, ca_pem))
+
+
+def _ca_reason(layout: SslLayout, ca_pem: str) -> str | None:
+    try:
+        installed = layout.ca_file.read_text(encoding="ascii")
+    except FileNotFoundError:
+        return f"CA certificate {layout.ca_file.name} not installed"
+    except (OSError, UnicodeDecodeError):
+        installed = None
+    if installed != ca_pem:
+        return f"CA certificate {layout.ca_file.name} differs from the CA's"
+    link = layout.authorities / f"{subject_hash(x509.load_pem_x509_certificate(ca_pem.encode()).subject)}.0"
+    if not link.exists():
+        return f"hash link {link.name} missing"
+    return None
+
+
+def apply(assessment: Assessment, fleet: Fleet, ca_pem: str, sign: Signer) -> dict:
+    """Renew (new key when needed, CSR, signature, install) or just install the CA; returns a diff."""
+    if assessment.up_to_date:
+        return {}
+    key, new_key = assessment.key, None
+    if assessment.reasons:
+        if assessment.key_reason:
+            key = new_key = generate_key(fleet.pki)
+        cert_pem, ca_pem = sign(build_csr(key, assessment.fqdn, assessment.names))
+    else:
+        cert_pem = assessment.layout.cert.read_text(encoding="ascii")
+    files = install(assessment.layout, new_key, cert_pem, ca_pem)
+    new = read_cert(assessment.layout.cert)
+    return {
+        "reasons": assessment.summary(),
+        "old": describe(assessment.cert),
+        "new": describe(new),
+        "files": files,
+    }

@@ -1,0 +1,142 @@
+"""
+Execution module ``sipxha_pki``: this sipX server's own key and certificate.
+
+The key is made here and never leaves the minion; the CSR goes to the master's ``sipxha_ca.sign``
+runner through ``publish.runner`` (allowed by the master's ``peer_run``). A masterless lab can set
+``sipxha_pki: {local_ca: {dir: ..., passphrase_file: ...}}`` in the minion config to sign with a CA
+on the same host instead (same policy).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+
+from saltext_sipxha.core.errors import PkiError, SigningRefused
+from saltext_sipxha.core.pki import renewal
+from saltext_sipxha.core.pki.ca import ca_from_config
+from saltext_sipxha.core.pki.policy import plan_for
+from saltext_sipxha.core.pki.servercert import describe
+from saltext_sipxha.saltbridge import fleet_from, salt_errors
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "sipxha_pki"
+PUBLISH_TIMEOUT = 60
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def _local_ca():
+    conf = (__opts__.get("sipxha_pki") or {}).get("local_ca")
+    return None if conf is None else ca_from_config(conf, "", "sipxha_pki:local_ca")
+
+
+def _runner(fun: str, arg: list | None = None) -> Any:
+    ret = __salt__["publish.runner"](fun, arg=arg or [], timeout=PUBLISH_TIMEOUT)
+    if ret in ({}, None, ""):
+        raise PkiError(f"the master refused to run {fun}: allow it in the master's peer_run (see docs/pki.md)")
+    return ret
+
+
+@salt_errors
+def ca_cert() -> str:
+    """
+    Return the current CA certificate (PEM) from the master's ``sipxha_ca.ca_cert``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt sipxpbx2 sipxha_pki.ca_cert
+    """
+    local = _local_ca()
+    if local is not None:
+        return local.certificate_pem()
+    pem = _runner("sipxha_ca.ca_cert")
+    if not isinstance(pem, str) or "BEGIN CERTIFICATE" not in pem:
+        raise PkiError(f"the master did not return the CA certificate: {pem}")
+    return pem
+
+
+@salt_errors
+def sign(csr: str) -> dict[str, str]:
+    """
+    Have a PEM CSR signed by the fleet's CA; returns ``{"certificate": PEM, "ca": PEM}``.
+
+    The CA signs only the names this minion's own pillar entry allows.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call sipxha_pki.sign "$(cat /tmp/sipxpbx2.csr)"
+    """
+    local = _local_ca()
+    if local is not None:
+        names, fqdn, days = plan_for(fleet_from(__pillar__), __opts__["id"])
+        cert = local.sign(csr, __opts__["id"], names, fqdn, days)
+        return {"certificate": cert.public_bytes(serialization.Encoding.PEM).decode(), "ca": local.certificate_pem()}
+    ret = _runner("sipxha_ca.sign", [csr])
+    if not isinstance(ret, dict) or ret.get("errors") or not ret.get("data"):
+        errors = ret.get("errors") if isinstance(ret, dict) else [str(ret)]
+        raise SigningRefused(f"the CA did not sign: {'; '.join(map(str, errors or ['no answer']))}")
+    return {"certificate": ret["data"]["certificate"], "ca": ret["data"]["ca"]}
+
+
+def _signer(csr: str) -> tuple[str, str]:
+    signed = __salt__["sipxha_pki.sign"](csr)
+    return signed["certificate"], signed["ca"]
+
+
+def _assess(ca_pem: str) -> renewal.Assessment:
+    now = datetime.datetime.now(datetime.UTC)
+    return renewal.assess(fleet_from(__pillar__), __opts__["id"], ca_pem, now)
+
+
+@salt_errors
+def status() -> dict[str, Any]:
+    """
+    Report this server's certificate and whether (and why) it needs a new one.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt sipxpbx2 sipxha_pki.status
+    """
+    found = _assess(ca_cert())
+    return {
+        "certificate": describe(found.cert),
+        "key": str(found.layout.key) if found.key is not None else None,
+        "up_to_date": found.up_to_date,
+        "reasons": found.summary(),
+    }
+
+
+@salt_errors
+def renew(force: bool = False) -> dict[str, Any]:
+    """
+    Get a new certificate when one is needed (or always with ``force=True``) and install it; returns the diff.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt sipxpbx2 sipxha_pki.renew
+        salt sipxpbx2 sipxha_pki.renew force=True
+    """
+    ca_pem = ca_cert()
+    found = _assess(ca_pem)
+    if force and not found.reasons:
+        found = dataclasses.replace(found, reasons=("renewal forced",))
+    diff = renewal.apply(found, fleet_from(__pillar__), ca_pem, _signer)
+    if diff:
+        log.info("sipxha_pki: installed %s (%s)", ", ".join(diff["files"]), "; ".join(diff["reasons"]))
+    return diff

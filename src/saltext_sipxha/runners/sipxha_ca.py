@@ -1,0 +1,219 @@
+"""
+Runner ``sipxha_ca``: the fleet's certificate authority on the Salt master.
+
+Master configuration (see ``docs/pki.md``):
+
+.. code-block:: yaml
+
+    sipxha_ca:
+      dir: /etc/salt/pki/master/sipxha_ca        # default: <pki_dir>/sipxha_ca
+      passphrase_file: /etc/salt/sipxha_ca.pass   # or passphrase: ...
+    peer_run:
+      '.*':
+        - sipxha_ca.sign
+        - sipxha_ca.ca_cert
+
+``sign`` trusts only Salt's authenticated caller id and that minion's own ``sipxha`` pillar as
+compiled on the master; it never returns or logs a private key. Refusals are generic for the
+caller and precise in the master log.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import salt.pillar
+import salt.utils.minions
+from cryptography.hazmat.primitives import serialization
+
+from saltext_sipxha.core.errors import PillarError, PkiError, SipxhaError
+from saltext_sipxha.core.pillar import Node
+from saltext_sipxha.core.pki.ca import CA_DAYS, CertificateAuthority, ca_from_config
+from saltext_sipxha.core.pki.policy import plan_for
+from saltext_sipxha.core.plan import Fleet, build_plan
+from saltext_sipxha.core.settings import PkiSettings, read_pki
+from saltext_sipxha.saltbridge import salt_errors
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "sipxha_ca"
+__func_alias__ = {"import_": "import"}
+REFUSED = "the CA refused this certificate request; the reason is in the Salt master's log"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def _ca() -> CertificateAuthority:
+    return ca_from_config(__opts__.get("sipxha_ca"), os.path.join(__opts__["pki_dir"], "sipxha_ca"))
+
+
+def _fleet_of(minion_id: str) -> Fleet:
+    """The plan from ``minion_id``'s own pillar, compiled here on the master (never from the request)."""
+    _, grains, _ = salt.utils.minions.get_minion_data(minion_id, __opts__)
+    pillar = salt.pillar.Pillar(__opts__, grains or {}, minion_id, __opts__.get("saltenv") or "base").compile_pillar()
+    return build_plan(pillar.get("sipxha"))
+
+
+@salt_errors
+def init(ca_name: str | None = None, key_type: str | None = None, bits: int | None = None, curve: str | None = None,
+         days: int = CA_DAYS) -> dict[str, Any]:  # fmt: skip
+    """
+    Create the CA once (idempotent: an existing CA is reported, never replaced).
+
+    Name and key type come from the master's ``sipxha:pki`` pillar unless given here
+    (EC P-256 by default; ``key_type=rsa bits=3072`` for RSA).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run sipxha_ca.init
+        salt-run sipxha_ca.init ca_name=ca.example.com key_type=rsa bits=3072
+    """
+    ca = _ca()
+    if ca.exists():
+        return {"created": False, "comment": "the CA already exists", **ca.status()["ca"]}
+    pki = _pki_settings(ca_name, key_type, bits, curve)
+    ca.create(pki.ca_name, pki, days)
+    log.info("sipxha_ca: created CA %s in %s", pki.ca_name, ca.dir)
+    return {"created": True, **ca.status()["ca"]}
+
+
+def _pki_settings(ca_name, key_type, bits, curve) -> PkiSettings:
+    try:
+        pki = _fleet_of(__opts__["id"]).pki
+    except PillarError:
+        if not ca_name:
+            raise
+        pki = PkiSettings(ca_name=ca_name)
+    overrides = {"ca_name": ca_name, "key_type": key_type, "bits": bits, "curve": curve}
+    overrides = {key: value for key, value in overrides.items() if value}
+    # validated by the pillar reader: same rules and messages as sipxha:pki
+    spec = {"ca_name": overrides.get("ca_name", pki.ca_name), "key": {"type": overrides.get("key_type", pki.key_type)}}
+    if spec["key"]["type"] == "rsa":
+        spec["key"]["bits"] = overrides.get("bits", pki.bits)
+    else:
+        spec["key"]["curve"] = overrides.get("curve", pki.curve)
+    return read_pki(Node(spec, "sipxha:pki"), pki.ca_name)
+
+
+@salt_errors
+def import_(cert: str, key: str, key_passphrase: str | None = None, force: bool = False) -> dict[str, Any]:
+    """
+    Adopt an existing CA pair (PEM files on the master), e.g. one made by sipX's ``gen-ssl-keys.sh --new-ca``.
+
+    The key is re-encrypted with the configured CA passphrase. Refuses to replace an existing CA
+    unless ``force=True``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run sipxha_ca.import cert=/root/sslkeys/ca.example.com.crt key=/root/sslkeys/ca.example.com.key
+    """
+    try:
+        cert_pem, key_pem = Path(cert).read_bytes(), Path(key).read_bytes()
+    except OSError as err:
+        raise PkiError(f"cannot read {err.filename}: {err.strerror}") from err
+    ca = _ca()
+    ca.adopt(cert_pem, key_pem, key_passphrase.encode() if key_passphrase else None, force=force)
+    log.info("sipxha_ca: imported CA %s into %s", ca.certificate.subject.rfc4514_string(), ca.dir)
+    return {"imported": True, **ca.status()["ca"]}
+
+
+def sign(csr: str) -> dict[str, Any]:
+    """
+    Sign the calling minion's CSR if it asks for exactly the names its own pillar entry allows.
+
+    Reached by minions through ``publish.runner`` (allowed by ``peer_run``); the caller is Salt's
+    authenticated minion id. Returns ``{"data": {"certificate", "ca", "serial"}, "errors": []}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call publish.runner sipxha_ca.sign arg="['<PEM CSR>']"
+    """
+    caller = __opts__["id"]
+    try:
+        ca = _ca()
+        names, fqdn, days = plan_for(_fleet_of(caller), caller)
+        cert = ca.sign(csr, caller, names, fqdn, days)
+    except SipxhaError as err:
+        log.warning("sipxha_ca.sign refused for minion %s: %s", caller, err)
+        return {"data": None, "errors": [REFUSED]}
+    except Exception:  # pylint: disable=broad-except
+        log.exception("sipxha_ca.sign failed for minion %s", caller)
+        return {"data": None, "errors": [REFUSED]}
+    serial = f"{cert.serial_number:x}"
+    log.info("sipxha_ca: signed serial %s for minion %s (%s)", serial, caller, ", ".join(names))
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    return {"data": {"certificate": pem, "ca": ca.certificate_pem(), "serial": serial}, "errors": []}
+
+
+@salt_errors
+def ca_cert() -> str:
+    """
+    Return the CA certificate (PEM, public): minions compare it with what they have installed.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run sipxha_ca.ca_cert
+    """
+    return _ca().certificate_pem()
+
+
+@salt_errors
+def revoke(minion: str | None = None, serial: str | None = None) -> dict[str, Any]:
+    """
+    Revoke one certificate (``serial``, hex) or every unexpired certificate of ``minion``; rewrites the CRL.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run sipxha_ca.revoke minion=sipxpbx2
+        salt-run sipxha_ca.revoke serial=4f1c...
+    """
+    ca = _ca()
+    revoked = ca.revoke(minion=minion, serial=str(serial) if serial is not None else None)
+    log.info("sipxha_ca: revoked %s", ", ".join(entry.serial for entry in revoked) or "nothing")
+    return {"revoked": [entry.to_dict() for entry in revoked], "crl": str(ca.crl_path)}
+
+
+@salt_errors
+def status() -> dict[str, Any]:
+    """
+    Report the CA and every certificate it issued (minion, names, expiry, valid/expired/revoked).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run sipxha_ca.status
+    """
+    return _ca().status()
+
+
+@salt_errors
+def export(path: str, passphrase: str | None = None) -> dict[str, Any]:
+    """
+    Write an encrypted PKCS#12 archive of the CA key and certificate to ``path`` (0600) for safe keeping.
+
+    Encrypted with ``passphrase``, or with the CA passphrase when none is given. Nothing secret is returned.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run sipxha_ca.export /root/sipxha-ca.p12 passphrase='offline secret'
+    """
+    ca = _ca()
+    return ca.export(path, passphrase.encode() if passphrase else ca.passphrase)

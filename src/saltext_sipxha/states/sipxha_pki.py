@@ -1,0 +1,63 @@
+"""
+State module ``sipxha_pki``: this sipX server holds a current certificate from the fleet's CA.
+
+.. code-block:: yaml
+
+    sipxha-certificate:
+      sipxha_pki.certificate
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from salt.exceptions import SaltException
+
+from saltext_sipxha.core.errors import SipxhaError
+from saltext_sipxha.core.pki import renewal
+from saltext_sipxha.saltbridge import fleet_from, translate
+
+__virtualname__ = "sipxha_pki"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def _signer(csr: str) -> tuple[str, str]:
+    signed = __salt__["sipxha_pki.sign"](csr)
+    return signed["certificate"], signed["ca"]
+
+
+def certificate(name: str) -> dict[str, Any]:
+    """
+    Ensure ``<ssl>/ssl.key``, ``ssl.crt`` and ``authorities/<ca_name>.crt`` (with its hash link) are current.
+
+    A new certificate is requested only when none exists, it expires within ``pki:renew_days``,
+    its names no longer match the pillar, the CA changed, or the key changed; ``test=True`` names
+    which of these it would act on. The key is made on this server and never sent anywhere.
+
+    name
+        An arbitrary state id.
+    """
+    ret = {"name": name, "changes": {}, "result": True, "comment": ""}
+    try:
+        fleet, ca_pem = fleet_from(__pillar__), __salt__["sipxha_pki.ca_cert"]()
+        found = renewal.assess(fleet, __opts__["id"], ca_pem, datetime.datetime.now(datetime.UTC))
+        if found.up_to_date:
+            ret["comment"] = f"Certificate {found.layout.cert} is current"
+            return ret
+        action = "renew" if found.reasons else "install the CA for"
+        reasons = "; ".join(found.summary())
+        if __opts__["test"]:
+            ret.update(result=None, comment=f"Would {action} {found.layout.cert}: {reasons}")
+            ret["changes"] = {"reasons": found.summary()}
+            return ret
+        ret["changes"] = renewal.apply(found, fleet, ca_pem, _signer)
+        ret["comment"] = f"Did {action} {found.layout.cert}: {reasons}"
+    except SipxhaError as err:
+        ret.update(result=False, comment=str(translate(err)))
+    except SaltException as err:  # from the sipxha_pki.* calls (master unreachable, CA refused)
+        ret.update(result=False, comment=str(err))
+    return ret

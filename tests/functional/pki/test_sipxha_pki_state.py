@@ -1,0 +1,81 @@
+"""``sipxha_pki.certificate`` and the ``sipxha_pki`` module through Salt's loaders, signing with a real CA."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from cryptography import x509
+
+from saltext_sipxha.core.pki.names import names_of, subject_hash
+from saltext_sipxha.core.pki.servercert import read_cert
+from tests.unit.pki_support import openssl
+
+
+def test_issues_then_is_idempotent(loaders, pki_pillar, ssl_dir, ca):
+    pki_pillar()
+    first = loaders.states.sipxha_pki.certificate(name="cert")
+    assert first.result is True, first.comment
+    assert "no certificate installed" in first.comment
+    assert first.changes["new"]["names"] == ["DNS:example.com", "DNS:sipxpbx1.example.com", "URI:sip:example.com"]
+    assert stat.S_IMODE((ssl_dir / "ssl.key").stat().st_mode) == 0o600
+    link = ssl_dir / "authorities" / f"{subject_hash(ca.certificate.subject)}.0"
+    assert os.readlink(link) == "ca.example.com.crt"
+    verify = openssl("verify", "-CApath", str(ssl_dir / "authorities"), str(ssl_dir / "ssl.crt"))
+    assert verify.returncode == 0, verify.stderr
+    second = loaders.states.sipxha_pki.certificate(name="cert")
+    assert second.result is True and second.changes == {}
+    assert "is current" in second.comment
+
+
+def test_test_mode_names_the_reason_and_changes_nothing(loaders, pki_pillar, ssl_dir):
+    pki_pillar()
+    ret = loaders.states.sipxha_pki.certificate(name="cert", test=True)
+    assert ret.result is None
+    assert ret.changes == {"reasons": ["no certificate installed", "CA certificate ca.example.com.crt not installed"]}
+    assert not ssl_dir.exists()
+    pki_pillar(days=40, renew_days=10)
+    assert loaders.states.sipxha_pki.certificate(name="cert").result is True
+    serial = read_cert(ssl_dir / "ssl.crt").serial_number
+    pki_pillar(days=50, renew_days=45)
+    ret = loaders.states.sipxha_pki.certificate(name="cert", test=True)
+    assert ret.result is None and "expires within 45 days" in ret.comment
+    assert read_cert(ssl_dir / "ssl.crt").serial_number == serial
+
+
+def test_renews_when_names_change_and_keeps_the_key(loaders, pki_pillar, ssl_dir):
+    pki_pillar()
+    assert loaders.states.sipxha_pki.certificate(name="cert").result is True
+    key_before = (ssl_dir / "ssl.key").read_bytes()
+    pki_pillar(fqdn="pbx-a.example.com")
+    ret = loaders.states.sipxha_pki.certificate(name="cert")
+    assert ret.result is True, ret.comment
+    assert "names no longer match the pillar (+DNS:pbx-a.example.com, -DNS:sipxpbx1.example.com)" in ret.comment
+    assert "DNS:pbx-a.example.com" in names_of(read_cert(ssl_dir / "ssl.crt"))
+    assert (ssl_dir / "ssl.key").read_bytes() == key_before
+
+
+def test_replaces_a_weak_sipx_key(loaders, pki_pillar, ssl_dir):
+    pki_pillar()
+    ssl_dir.mkdir()
+    made = openssl("genrsa", "-out", str(ssl_dir / "ssl.key"), "1024")
+    assert made.returncode == 0
+    original = (ssl_dir / "ssl.key").read_bytes()
+    ret = loaders.states.sipxha_pki.certificate(name="cert")
+    assert ret.result is True, ret.comment
+    assert (ssl_dir / "ssl.key.bak").read_bytes() == original
+    cert = x509.load_pem_x509_certificate((ssl_dir / "ssl.crt").read_bytes())
+    assert cert.public_key().curve.name == "secp256r1"
+
+
+def test_module_status_and_forced_renew(loaders, pki_pillar, ssl_dir):
+    pki_pillar()
+    status = loaders.modules.sipxha_pki.status()
+    assert status["up_to_date"] is False and status["reasons"][0] == "no certificate installed"
+    first = loaders.modules.sipxha_pki.renew()
+    again = loaders.modules.sipxha_pki.renew()
+    assert again == {}
+    forced = loaders.modules.sipxha_pki.renew(force=True)
+    assert forced["reasons"] == ["renewal forced"]
+    assert forced["new"]["serial"] != first["new"]["serial"]
+    assert loaders.modules.sipxha_pki.status()["up_to_date"] is True
