@@ -8,15 +8,15 @@ import stat
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
-from saltext_sipxha.core import keyvalue, processdefs, watchdog
+from saltext_sipxha.core import keyvalue, watchdog
 from saltext_sipxha.core.errors import UnsafeFileError
 from saltext_sipxha.core.filechange import apply_changes
 from saltext_sipxha.core.plan import DEFAULT_DS_PROCESSES, build_plan
 from saltext_sipxha.core.role import plan_role
 from tests.support import pillars
-from tests.support.sipxtree import PROCESSES, REAL_SIPX, real_file, sipx_files, write_sipx_tree
+from tests.support.rolecheck import check_role
+from tests.support.sipxtree import REAL_SIPX, real_file, sipx_files, write_sipx_tree
 
 IDS = ("sipxpbx1", "sipxpbx2", "sipxpbx3")
 
@@ -43,41 +43,13 @@ def _etc(pillar, minion_id) -> Path:
     return Path(pillar["servers"][minion_id]["paths"]["etc"])
 
 
-def _check_role(pillar, minion_id) -> None:
-    """Every file of ``minion_id`` says what its role in ``pillar`` wants."""
-    fleet = build_plan(pillar)
-    server = fleet.find_server(minion_id)
-    etc = _etc(pillar, minion_id)
-    enabled, _ = watchdog.read((etc / "WatchDog.xml").read_bytes(), "w")
-    assert enabled == (list(PROCESSES) if server.is_master else list(DEFAULT_DS_PROCESSES))
-    controls = processdefs.start_controls((etc / "ProcessDefinitions.xml").read_bytes(), "p")
-    assert (controls["SIPStatus"] == "true") is server.is_master
-    defs = (etc / "config.defs").read_text()
-    for key, value in server.config_defs.items():
-        assert keyvalue.get(defs, key, keyvalue.SHELL) == value
-    master_fqdn = fleet.master.fqdn
-    assert (keyvalue.get(defs, "MEDIA_SERVER_ADDR", keyvalue.SHELL) == master_fqdn) is not server.is_master
-    for name in ("registrar-config", "registrar-config.in"):
-        text = (etc / name).read_text()
-        assert keyvalue.get(text, "SIP_REGISTRAR_SYNC_WITH", keyvalue.COLON) == ", ".join(s.fqdn for s in fleet.servers)
-        assert keyvalue.get(text, "SIP_REGISTRAR_NAME", keyvalue.COLON) == server.fqdn
-    proxy = keyvalue.get((etc / "proxy-config").read_text(), "SIP_PROXY_AUTH_SERVER", keyvalue.COLON)
-    assert proxy == f"<sip:{server.authproxy_name};transport=tcp>"
-    routes = [el.text for el in etree.parse(str(etc / "forwardingrules.xml")).iter("routeTo")]
-    assert routes[1:] == [f"<{server.registrar_name};transport=tcp>"] * 2
-    hosts = [
-        el.text.split("/")[2].split(":")[0] for el in etree.parse(str(etc / "topology.xml")).iter("replication_url")
-    ]
-    assert sorted(hosts) == (sorted(s.fqdn for s in fleet.servers) if server.is_master else [server.fqdn])
-
-
 def test_fleet_converges_and_second_run_changes_nothing(trees):
     originals = {m: sipx_files(f"{m}.example.com", trees["servers"][m]["address"], str(_etc(trees, m))) for m in IDS}
     written = _converge(trees)
     assert "topology.xml" in written["sipxpbx1"] and "topology.xml" not in written["sipxpbx2"]
     assert "WatchDog.xml" in written["sipxpbx2"] and "WatchDog.xml" not in written["sipxpbx1"]
     for minion_id in IDS:
-        _check_role(trees, minion_id)
+        check_role(trees, minion_id)
         for name in written[minion_id]:
             assert (_etc(trees, minion_id) / f"{name}.bak").read_text() == originals[minion_id][name]
     assert _converge(trees) == {m: [] for m in IDS}
@@ -90,7 +62,7 @@ def test_swap_master_and_distributed_converges_and_restores(trees):
     swapped["servers"]["sipxpbx2"]["role"] = "master"
     _converge(swapped)
     for minion_id in IDS:
-        _check_role(swapped, minion_id)
+        check_role(swapped, minion_id)
     etc2 = _etc(trees, "sipxpbx2")
     for name in ("WatchDog.xml", "ProcessDefinitions.xml"):
         assert (etc2 / name).read_bytes() == (etc2 / f"{name}.bak").read_bytes(), name
@@ -99,7 +71,7 @@ def test_swap_master_and_distributed_converges_and_restores(trees):
     ).read_bytes()
     _converge(trees)
     for minion_id in IDS:
-        _check_role(trees, minion_id)
+        check_role(trees, minion_id)
 
 
 def test_owner_and_mode_kept(trees):

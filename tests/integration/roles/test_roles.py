@@ -1,0 +1,88 @@
+"""A real master and 1 MS + 2 DS minions converge with ``state.apply sipxha``; a role swap converges too."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+
+import pytest
+
+from tests.support.rolecheck import check_role
+
+pytestmark = pytest.mark.integration
+
+
+def _changed(states: dict) -> dict[str, dict]:
+    return {sid: run["changes"] for sid, run in states.items() if run["changes"]}
+
+
+def _assert_ok(result: dict, expect=True) -> None:
+    for minion_id, states in result.items():
+        for sid, run in states.items():
+            assert run["result"] is expect or (expect is None and run["result"] is True and not run["changes"]), (
+                minion_id,
+                sid,
+                run["comment"],
+            )
+
+
+def test_converge_idempotent_then_swap(fleet, apply_sipxha):
+    pillar = fleet.default_pillar()
+    first = apply_sipxha()
+    _assert_ok(first)
+    for minion_id in fleet.minions:
+        assert _changed(first[minion_id]), f"{minion_id} changed nothing"
+        check_role(pillar, minion_id)
+        assert (fleet.etc(minion_id) / "config.defs.bak").exists()
+    assert (fleet.etc("sipxpbx2") / "WatchDog.xml.bak").exists()
+
+    second = apply_sipxha()
+    _assert_ok(second)
+    assert {m: _changed(states) for m, states in second.items()} == {m: {} for m in fleet.minions}
+
+    swapped = copy.deepcopy(pillar)
+    swapped["servers"]["sipxpbx1"]["role"] = "distributed"
+    swapped["servers"]["sipxpbx2"]["role"] = "master"
+    fleet.set_pillar(swapped)
+    dry = apply_sipxha("test=True")
+    _assert_ok(dry, expect=None)
+    role_diffs = {m: states for m, states in dry.items() if _changed(states)}
+    assert set(role_diffs) == set(fleet.minions)  # sipxpbx3 too: its config.defs now points at the new master
+    check_role(pillar, "sipxpbx1")  # test=True changed nothing
+
+    third = apply_sipxha()
+    _assert_ok(third)
+    for minion_id in fleet.minions:
+        check_role(swapped, minion_id)
+    etc2 = fleet.etc("sipxpbx2")
+    assert (etc2 / "WatchDog.xml").read_bytes() == (etc2 / "WatchDog.xml.bak").read_bytes()
+    assert {m: _changed(s) for m, s in apply_sipxha().items()} == {m: {} for m in fleet.minions}
+
+
+def test_dhcp_on_exactly_one_server(fleet, apply_sipxha):
+    pillar = fleet.default_pillar()
+    for minion_id in fleet.minions:
+        (fleet.etc(minion_id) / "kea").mkdir()
+    pillar["dhcp"] = {
+        "server": "sipxpbx3",
+        "subnet": "192.0.2.0/24",
+        "pool": {"start": "192.0.2.100", "end": "192.0.2.199"},
+        "router": "192.0.2.1",
+        "dns_servers": ["192.0.2.53"],
+        "ntp_servers": ["192.0.2.1"],
+        # one pillar for all: the path is sipxpbx3's sandbox, which no other minion may write
+        "config": str(fleet.etc("sipxpbx3") / "kea" / "kea-dhcp4.conf"),
+    }
+    fleet.set_pillar(pillar)
+    result = apply_sipxha()
+    _assert_ok(result)
+    assert _changed(result["sipxpbx3"]).get("sipxha_|-sipxha-dhcp_|-sipxha-dhcp_|-dhcp")
+    for minion_id in ("sipxpbx1", "sipxpbx2"):
+        dhcp_run = result[minion_id]["sipxha_|-sipxha-dhcp_|-sipxha-dhcp_|-dhcp"]
+        assert "not the DHCP server" in dhcp_run["comment"] and not dhcp_run["changes"]
+    config = fleet.etc("sipxpbx3") / "kea" / "kea-dhcp4.conf"
+    kea = shutil.which("kea-dhcp4") or "/usr/sbin/kea-dhcp4"
+    check = subprocess.run([kea, "-t", str(config)], capture_output=True, text=True, timeout=60, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert b'"tftp-server-name"' in config.read_bytes() and b"192.0.2.11" in config.read_bytes()

@@ -1,0 +1,40 @@
+"""Check that one server's sipX files say what its role in a ``sipxha`` pillar wants (unit and integration tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from saltext_sipxha.core import keyvalue, processdefs, watchdog
+from saltext_sipxha.core.plan import DEFAULT_DS_PROCESSES, build_plan
+from tests.support.sipxtree import PROCESSES
+
+
+def check_role(pillar: dict[str, Any], minion_id: str) -> None:
+    """Every file of ``minion_id`` says what its role in ``pillar`` wants."""
+    fleet = build_plan(pillar)
+    server = fleet.find_server(minion_id)
+    etc = Path(pillar["servers"][minion_id]["paths"]["etc"])
+    enabled, _ = watchdog.read((etc / "WatchDog.xml").read_bytes(), "w")
+    assert enabled == (list(PROCESSES) if server.is_master else list(DEFAULT_DS_PROCESSES))
+    controls = processdefs.start_controls((etc / "ProcessDefinitions.xml").read_bytes(), "p")
+    assert (controls["SIPStatus"] == "true") is server.is_master
+    defs = (etc / "config.defs").read_text()
+    for key, value in server.config_defs.items():
+        assert keyvalue.get(defs, key, keyvalue.SHELL) == value
+    master_fqdn = fleet.master.fqdn
+    assert (keyvalue.get(defs, "MEDIA_SERVER_ADDR", keyvalue.SHELL) == master_fqdn) is not server.is_master
+    for name in ("registrar-config", "registrar-config.in"):
+        text = (etc / name).read_text()
+        assert keyvalue.get(text, "SIP_REGISTRAR_SYNC_WITH", keyvalue.COLON) == ", ".join(s.fqdn for s in fleet.servers)
+        assert keyvalue.get(text, "SIP_REGISTRAR_NAME", keyvalue.COLON) == server.fqdn
+    proxy = keyvalue.get((etc / "proxy-config").read_text(), "SIP_PROXY_AUTH_SERVER", keyvalue.COLON)
+    assert proxy == f"<sip:{server.authproxy_name};transport=tcp>"
+    routes = [el.text for el in etree.parse(str(etc / "forwardingrules.xml")).iter("routeTo")]
+    assert routes[1:] == [f"<{server.registrar_name};transport=tcp>"] * 2
+    hosts = [
+        el.text.split("/")[2].split(":")[0] for el in etree.parse(str(etc / "topology.xml")).iter("replication_url")
+    ]
+    assert sorted(hosts) == (sorted(s.fqdn for s in fleet.servers) if server.is_master else [server.fqdn])
