@@ -86,3 +86,24 @@ def test_dhcp_on_exactly_one_server(fleet, apply_sipxha):
     check = subprocess.run([kea, "-t", str(config)], capture_output=True, text=True, timeout=60, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
     assert b'"tftp-server-name"' in config.read_bytes() and b"192.0.2.11" in config.read_bytes()
+
+
+def test_services_only_when_managed(fleet):
+    """With ``service:manage``: sipX restarts only on file changes, DHCP runs on one server (SLS rendered only)."""
+    pillar = fleet.default_pillar() | {"service": {"name": "sipxpbx", "manage": True}, "dhcp": {"server": "sipxpbx2"}}
+    fleet.set_pillar(pillar)
+    shown = fleet.salt("sipxpbx*", "state.show_sls", "sipxha")
+    assert set(shown.data) == set(fleet.minions), shown
+    for minion_id, sls in shown.data.items():
+        service = sls["sipxha-service"]["service"]
+        assert "running" in service and {"sipxha": "sipxha-role"} in _arg(service, "watch")
+        dhcp_service = sls["sipxha-dhcp-service"]["service"]
+        assert ("running" if minion_id == "sipxpbx2" else "dead") in dhcp_service
+        assert _arg(dhcp_service, "name") == "kea-dhcp4-server"
+    fleet.set_pillar(fleet.default_pillar())
+    unmanaged = fleet.salt("sipxpbx1", "state.show_sls", "sipxha").data  # one minion: not keyed by id
+    assert "sipxha-service" not in unmanaged and "sipxha-dhcp-service" not in unmanaged
+
+
+def _arg(state: list, name: str):
+    return next(item[name] for item in state if isinstance(item, dict) and name in item)
