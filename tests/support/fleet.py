@@ -4,8 +4,9 @@ Used by the integration tests (``tests/integration/conftest.py``) and by the dem
 
 - ``fleet.master``: the salt-factories master (``interface`` 127.0.0.1, random ports). Its ``file_roots``
   are the repo's ``states/`` (the formula) plus ``sipx_fleet.state_root``; ``pillar_roots`` is
-  ``sipx_fleet.pillar_root``; ``peer_run`` allows ``sipxha_ca.sign``; the reactor maps ``sipxha/cert/*`` to
-  ``states/sipxha/reactor/cert_expiring.sls``; ``sipxha_ca`` keeps the CA under the master's root dir.
+  ``sipx_fleet.pillar_root``; ``peer_run`` allows ``sipxha_ca.sign`` and ``sipxha_ca.ca_cert``; the reactor
+  maps ``sipxha/cert/*`` to ``states/sipxha/reactor/cert_expiring.sls``; ``sipxha_ca`` keeps the CA under
+  ``<root>/ca`` (initialised at start).
 - ``fleet.minions``: ``{"sipxpbx1": factory, "sipxpbx2": ..., "sipxpbx3": ...}`` (sipxpbx1 the MS).
 - ``fleet.etc(minion_id)`` / ``.ssl(minion_id)``: the minion's sandboxed ``/etc/sipxpbx`` and ssl folder,
   already in the pillar as per-server ``paths`` overrides; ``.reset_trees()`` rewrites every tree from scratch.
@@ -106,7 +107,7 @@ def _master_config(root: Path, pillar_root: Path, state_root: Path) -> dict[str,
         "interface": "127.0.0.1",
         "file_roots": {"base": [str(REPO / "states"), str(state_root)]},
         "pillar_roots": {"base": [str(pillar_root)]},
-        "peer_run": {".*": ["sipxha_ca.sign"]},
+        "peer_run": {".*": ["sipxha_ca.sign", "sipxha_ca.ca_cert"]},
         "reactor": [{"sipxha/cert/*": [str(REPO / "states" / "sipxha" / "reactor" / "cert_expiring.sls")]}],
         "sipxha_ca": {"dir": str(root / "ca"), "passphrase_file": str(root / "ca-passphrase")},
         "open_mode": False,
@@ -132,6 +133,8 @@ def start_fleet(factories: Any, root: Path, minion_ids: tuple[str, ...] = MINION
     fleet.write_pillar(fleet.default_pillar())
     with master.started():
         try:
+            ca = fleet.salt_run("sipxha_ca.init")  # the CA that sipxha.pki (part of the sipxha SLS) signs with
+            assert ca.returncode == 0, ca
             with concurrent.futures.ThreadPoolExecutor(len(minions)) as pool:
                 list(pool.map(lambda factory: factory.start(), minions.values()))
             yield fleet

@@ -104,3 +104,10 @@ def test_ignores_requested_subject_eku_and_ca_flag(ca, key):
     ]
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
     assert cert.subject.rfc4514_string() == "CN=sipxpbx2.example.com"
+
+
+def test_refuses_an_unreadable_public_key(ca, key):
+    lines = build_csr(key, "sipxpbx2.example.com", allowed("sipxpbx2")).splitlines()
+    lines[3] = lines[3][:10] + ("A" if lines[3][10] != "A" else "B") + lines[3][11:]  # inside the EC point
+    with pytest.raises(SigningRefused, match=r"public key cannot be read|signature does not verify"):
+        sign(ca, "\n".join(lines) + "\n")

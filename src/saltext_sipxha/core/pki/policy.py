@@ -25,7 +25,12 @@ def load_csr(csr_pem: str | bytes) -> x509.CertificateSigningRequest:
         csr = x509.load_pem_x509_csr(data)
     except ValueError as err:
         raise SigningRefused(f"the request is not a readable PEM CSR ({err})") from err
-    if not csr.is_signature_valid:
+    try:
+        valid = csr.is_signature_valid
+        csr.public_key()
+    except ValueError as err:
+        raise SigningRefused(f"the CSR's public key cannot be read ({err})") from err
+    if not valid:
         raise SigningRefused("the CSR's signature does not verify (tampered, or not signed by its key)")
     return csr
 
