@@ -4,6 +4,7 @@
 
 include:
   - sipxha.dhcp
+  - sipxha.pki
   {#- PKI: certificates (add "- sipxha.pki" below; its states may use "watch_in: - service: sipxha-service") #}
 
 sipxha-role:
