@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from saltext_sipxha.core.fileio import atomic_write, backup_once, backup_path
+from saltext_sipxha.core.fileio import atomic_write, backup_once, backup_path, created_marker
 
 
 def test_atomic_write_replaces_content_and_keeps_mode(tmp_path):
@@ -55,5 +55,10 @@ def test_backup_once_keeps_the_first_original(tmp_path):
     assert backup_path(target).stat().st_mode & 0o7777 == 0o604
 
 
-def test_backup_of_missing_file_is_none(tmp_path):
-    assert backup_once(tmp_path / "absent") is None
+def test_backup_of_missing_file_marks_it_as_created(tmp_path):
+    target = tmp_path / "kea-dhcp4.conf"
+    assert backup_once(target) is None
+    assert created_marker(target).exists()
+    target.write_bytes(b"first version written by sipxha")
+    assert backup_once(target) is None
+    assert not backup_path(target).exists(), "a file sipxha created must not get a .bak of sipxha's own text"

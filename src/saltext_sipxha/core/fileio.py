@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 BACKUP_SUFFIX = ".bak"
+CREATED_SUFFIX = ".sipxha-new"  #: marks a file that did not exist before sipxha wrote it
 
 
 def atomic_write(path: str | os.PathLike, data: bytes, mode: int | None = None) -> None:
@@ -55,15 +56,27 @@ def backup_path(path: str | os.PathLike) -> Path:
     return path.with_name(path.name + BACKUP_SUFFIX)
 
 
-def backup_once(path: str | os.PathLike) -> Path | None:
-    """Copy ``path`` to its backup unless a backup already exists; returns the backup's path.
+def created_marker(path: str | os.PathLike) -> Path:
+    """The marker saying that ``path`` did not exist before sipxha's first write (uninstall removes it)."""
+    path = Path(path)
+    return path.with_name(path.name + CREATED_SUFFIX)
 
-    The first backup is the original from before any edit; later edits never overwrite it.
-    The copy is made atomically too, with the original's mode and owner.
+
+def backup_once(path: str | os.PathLike) -> Path | None:
+    """Before the first write to ``path``, keep its original; returns the backup's path (None: no original).
+
+    An existing file is copied to ``<file>.bak`` (atomically, with its mode and owner); a missing one gets an
+    empty ``<file>.sipxha-new`` marker instead, so that uninstall knows to remove it rather than restore
+    it. Later calls never overwrite either: the backup is the original from before any edit.
     """
-    source, backup = Path(path), backup_path(path)
-    if backup.exists() or not source.exists():
-        return backup if backup.exists() else None
+    source, backup, marker = Path(path), backup_path(path), created_marker(path)
+    if backup.exists():
+        return backup
+    if marker.exists():
+        return None
+    if not source.exists():
+        atomic_write(marker, b"", mode=0o600)
+        return None
     fd, tmp = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".tmp", dir=backup.parent)
     try:
         with os.fdopen(fd, "wb") as handle, source.open("rb") as original:
