@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dns.rcode
+import dns.rdata
 import dns.rdataclass
+import dns.rdatatype
 import dns.update
 
-from saltext_sipxha.core.nsupdate import build_update, diff_rrsets, owned_live
+from saltext_sipxha.core.nsupdate import MAX_MESSAGE, build_update, build_updates, diff_rrsets, owned_live
 from saltext_sipxha.core.plan import build_plan
-from saltext_sipxha.core.srv import absolute, group, planned_records, srv
+from saltext_sipxha.core.srv import Record, absolute, group, planned_records, srv
 from tests.support import pillars
 
 DOMAIN = absolute("example.com")
@@ -58,3 +60,26 @@ def test_update_has_one_prerequisite_per_changed_rrset():
     created = build_update(DOMAIN, diff_rrsets({}, planned(2)))
     assert {dns.rdataclass.to_text(r.rdclass) for r in created.prerequisite} == {"NONE"}  # "RRset does not exist"
     assert update.rcode() == dns.rcode.NOERROR
+
+
+def test_removing_one_of_twenty_servers_is_a_small_update_guarded_by_the_soa():
+    soa = Record(DOMAIN, 300, dns.rdata.from_text("IN", "SOA", "ns1.example.com. h.example.com. 7 1 2 3 4"))
+    update = build_update(DOMAIN, diff_rrsets(planned(20), planned(19)), soa)
+    assert [rrset.rdtype for rrset in update.prerequisite] == [dns.rdatatype.SOA]
+    assert len(update.to_wire()) < 8192
+    single = sum(len(rrset) for rrset in update.update if rrset.deleting == dns.rdataclass.NONE)
+    whole = [rrset.name.labels[2] for rrset in update.update if rrset.deleting == dns.rdataclass.ANY]
+    assert single == 2 + 3 * 19  # sipxpbx20 leaves both domain RRsets and three RRsets of every other server
+    assert sorted(whole) == [b"sipxauthproxy20", b"sipxauthproxy20", b"sipxregistrar20"]
+    assert not [rrset for rrset in update.update if rrset.deleting is None]  # nothing added
+
+
+def test_a_rollout_too_large_for_one_message_is_batched_by_whole_rrsets():
+    soa = Record(DOMAIN, 300, dns.rdata.from_text("IN", "SOA", "ns1.example.com. h.example.com. 7 1 2 3 4"))
+    changes = diff_rrsets({}, planned(30))
+    updates = build_updates(DOMAIN, changes, soa)
+    assert len(updates) > 1
+    assert all(len(update.to_wire()) <= MAX_MESSAGE for update in updates)
+    names = [rrset.name for update in updates for rrset in update.prerequisite]
+    assert sorted(names) == sorted(c.name for c in changes)  # one "does not exist" prerequisite per RRset
+    assert build_updates(DOMAIN, diff_rrsets({}, planned(3)), soa)[0].prerequisite[0].rdtype == dns.rdatatype.SOA

@@ -5,8 +5,11 @@ What we own: the RRsets :func:`.srv.is_owned` recognises (``_sip._tcp``/``_sip._
 AXFR with the same key (the server needs ``allow-transfer { key <name>; };`` next to ``allow-update``), so the
 records of servers that left the pillar are found and deleted; nothing else of the zone is ever touched.
 
-Each changed RRset gets a prerequisite (RFC 2136 section 2.4): "exists with exactly these records" or "does not
-exist". The server applies the whole update or nothing, and refuses it when the zone moved since we read it.
+The update's prerequisite (RFC 2136 section 2.4) is the zone's SOA exactly as the transfer read it: the server
+applies the whole update or nothing, and refuses it when the zone moved since we read it. Records are added and
+deleted one by one, so even a fleet-wide change (a server leaving twenty RRsets) stays one small message. Only
+a change too large for one DNS message (64 KiB: e.g. a first rollout of twenty servers) is sent in batches of
+whole RRsets, each RRset guarded by its own prerequisite, so no RRset is ever half-changed.
 When live DNS already matches the plan, nothing is sent.
 """
 
@@ -33,6 +36,8 @@ from .settings import NsupdateDns
 from .srv import Record, absolute, group, is_owned, planned_records, require_in_zone
 
 RRsetKey = tuple[dns.name.Name, str]
+MAX_MESSAGE = 65535 - 512  #: a DNS message over TCP, less room for the TSIG record
+BATCH_BUDGET = 48 * 1024  #: per batch, summing uncompressed sizes (compression only shrinks it)
 _PREREQ_FAILED = ("NXRRSET", "YXRRSET", "NXDOMAIN", "YXDOMAIN")
 
 
@@ -55,6 +60,7 @@ class UpdatePlan:
 
     zone: dns.name.Name
     changes: tuple[RRsetChange, ...]
+    soa: Record | None = None  #: the zone's SOA when it was read (the update's prerequisite)
 
     @property
     def in_sync(self) -> bool:
@@ -120,19 +126,75 @@ def diff_rrsets(
     return tuple(changes)
 
 
-def build_update(zone: dns.name.Name, changes: Iterable[RRsetChange]) -> dns.update.UpdateMessage:
-    """One UPDATE: a prerequisite and a replace/delete for every changed RRset."""
+def build_update(
+    zone: dns.name.Name, changes: Iterable[RRsetChange], soa: Record | None = None
+) -> dns.update.UpdateMessage:
+    """One UPDATE carrying the smallest edit per RRset, guarded by prerequisites.
+
+    With ``soa`` (as read by the transfer) the one prerequisite is "the SOA is exactly this", i.e. the zone
+    did not change since we read it; without it, every changed RRset gets its own prerequisite.
+    Records are added and deleted one by one (a whole RRset is replaced only when its TTL changes), so a
+    fleet-wide change such as a removed server stays a small message.
+    """
     update = dns.update.UpdateMessage(zone)
-    for change in changes:
+    changes = tuple(changes)
+    if soa is not None:
+        update.present(soa.name, _rdataset((soa,), ttl=0))
+    for change in changes if soa is None else ():
         if change.old:
             update.present(change.name, _rdataset(change.old, ttl=0))  # RFC 2136 2.4.2: TTL zero
         else:
             update.absent(change.name, change.rdtype)
-        if change.new:
-            update.replace(change.name, _rdataset(change.new))
-        else:
-            update.delete(change.name, change.rdtype)
+    for change in changes:
+        _edit(update, change)
     return update
+
+
+def build_updates(
+    zone: dns.name.Name, changes: tuple[RRsetChange, ...], soa: Record | None = None
+) -> list[dns.update.UpdateMessage]:
+    """One update when it fits a DNS message; else batches of whole RRsets, each RRset with its prerequisite.
+
+    A batch is atomic and every RRset changes all at once, so clients always see a consistent RRset; only a
+    very large first rollout (e.g. 20 servers from scratch) needs more than one message.
+    """
+    whole = build_update(zone, changes, soa)
+    if _wire_size(whole) <= MAX_MESSAGE:
+        return [whole]
+    batches: list[list[RRsetChange]] = [[]]
+    size = 0
+    for change in changes:
+        cost = _wire_size(build_update(zone, (change,)))
+        if batches[-1] and size + cost > BATCH_BUDGET:
+            batches.append([])
+            size = 0
+        batches[-1].append(change)
+        size += cost
+    return [build_update(zone, batch) for batch in batches]
+
+
+def _wire_size(update: dns.update.UpdateMessage) -> int:
+    try:
+        return len(update.to_wire(max_size=2**20))
+    except dns.exception.TooBig:
+        return 2**20
+
+
+def _edit(update: dns.update.UpdateMessage, change: RRsetChange) -> None:
+    if not change.new:
+        update.delete(change.name, change.rdtype)
+        return
+    ttl = change.new[0].ttl
+    if change.old and {r.ttl for r in change.old} != {ttl}:
+        update.replace(change.name, _rdataset(change.new))
+        return
+    old, new = {r.rdata for r in change.old}, [r.rdata for r in change.new]
+    gone = [rdata for rdata in old if rdata not in set(new)]
+    if gone:
+        update.delete(change.name, *gone)
+    for rdata in new:
+        if rdata not in old:
+            update.add(change.name, ttl, rdata)
 
 
 def plan_update(fleet: Fleet, client: DnsClient) -> UpdatePlan:
@@ -140,16 +202,20 @@ def plan_update(fleet: Fleet, client: DnsClient) -> UpdatePlan:
     zone = absolute(client.settings.zone)
     planned = planned_records(fleet)
     require_in_zone(planned, zone, "sipxha:dns:nsupdate:zone")
-    live = owned_live(client.transfer(zone), absolute(fleet.domain))
-    return UpdatePlan(zone, diff_rrsets(live, group(planned)))
+    records = client.transfer(zone)
+    soa = next((r for r in records if r.rdtype == "SOA" and r.name == zone), None)
+    live = owned_live(records, absolute(fleet.domain))
+    return UpdatePlan(zone, diff_rrsets(live, group(planned)), soa)
 
 
-def apply_update(plan: UpdatePlan, client: DnsClient) -> bool:
-    """Send the one atomic update; False (and nothing sent) when already in sync."""
+def apply_update(plan: UpdatePlan, client: DnsClient) -> int:
+    """Send the update (see :func:`build_updates`); the number of messages sent, 0 when already in sync."""
     if plan.in_sync:
-        return False
-    client.send(build_update(plan.zone, plan.changes))
-    return True
+        return 0
+    updates = build_updates(plan.zone, plan.changes, plan.soa)
+    for update in updates:
+        client.send(update)
+    return len(updates)
 
 
 def client_for(fleet: Fleet) -> DnsClient:
@@ -193,6 +259,8 @@ class _errors:
             return f"BADKEY: the server does not know the TSIG key {key} (name or algorithm?)"
         if isinstance(err, dns.tsig.PeerError):
             return f"the server rejected the TSIG key {key}: {err}"
+        if isinstance(err, dns.exception.TooBig):
+            return "the update does not fit in one DNS message (64 KiB); apply the fleet change in smaller steps"
         if isinstance(err, dns.exception.Timeout):
             return f"timed out after {self.settings.timeout}s"
         if isinstance(err, dns.xfr.TransferError):

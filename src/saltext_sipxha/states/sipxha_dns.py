@@ -104,7 +104,8 @@ def nsupdate(name: str) -> dict[str, Any]:
         if __opts__["test"]:
             ret.update(result=None, comment=f"Would update {count} RRset(s) of {where}")
             return
-        rfc2136.apply_update(plan, client)
-        ret["comment"] = f"Updated {count} RRset(s) of {where} in one atomic update"
+        sent = rfc2136.apply_update(plan, client)
+        how = "one atomic update" if sent == 1 else f"{sent} updates (too large for one message; each RRset atomic)"
+        ret["comment"] = f"Updated {count} RRset(s) of {where} in {how}"
 
     return _run(name, body)
