@@ -67,6 +67,20 @@ def plan_role(fleet: Fleet, minion_id: str) -> RolePlan:
     return RolePlan(server.minion_id, server.role, tuple(changes), tuple(notes))
 
 
+#: Every file :func:`plan_role` may edit, relative to ``paths:etc`` (what ``sipxha.uninstall`` puts back).
+ROLE_FILES = (
+    "WatchDog.xml",
+    "ProcessDefinitions.xml",
+    "config.defs",
+    "forwardingrules.xml",
+    "forwardingrules.xml.in",
+    "registrar-config",
+    "registrar-config.in",
+    "proxy-config",
+    "proxy-config.in",
+    "topology.xml",
+    "topology.xml.in",
+)
 _REQUIRED = ("WatchDog.xml", "config.defs")
 _OPTIONAL = ("ProcessDefinitions.xml", "topology.xml", "topology.xml.in")
 

@@ -7,6 +7,8 @@
     Only WatchDog.xml and ProcessDefinitions.xml (which processes run).
 ``sipxha.dhcp``
     The Kea DHCP configuration on the pillar's one DHCP server (nothing elsewhere).
+``sipxha.uninstalled``
+    Every file sipxha edited back as it was (from the ``.bak`` originals), the files it created removed.
 
 Every state reads and checks all its files and the pillar before writing any; ``test=True``
 reports unified diffs and changes nothing; a second run reports no changes.
@@ -27,6 +29,7 @@ from saltext_sipxha.core.dhcp import plan_dhcp
 from saltext_sipxha.core.errors import SipxhaError
 from saltext_sipxha.core.filechange import FileChange, apply_changes
 from saltext_sipxha.core.role import plan_role
+from saltext_sipxha.core.uninstall import apply_uninstall, plan_uninstall
 from saltext_sipxha.saltbridge import fleet_from
 
 __virtualname__ = "sipxha"
@@ -108,5 +111,32 @@ def dhcp(name: str) -> dict[str, Any]:
             ret["comment"] = f"not the DHCP server (sipxha:dhcp:server is {fleet.dhcp.server}): nothing to render"
             return ret
         return _converge(ret, "DHCP configuration", [change])
+    except SipxhaError as err:
+        return _failed(ret, err)
+
+
+def uninstalled(name: str) -> dict[str, Any]:
+    """
+    Undo sipxha on this server: restore every file it edited from its ``.bak`` original (byte for byte),
+    remove the files it created (certificate, key, CA and its hash link, DHCP configuration) and the
+    backups. Run it while the ``sipxha`` pillar is still assigned: it says where the files are.
+
+    name
+        Any name (the state id).
+    """
+    ret = _ret(name)
+    try:
+        plan = plan_uninstall(fleet_from(__pillar__), __opts__["id"])
+        if not plan.pending:
+            ret["comment"] = "nothing of sipxha to undo here"
+            return ret
+        ret["changes"] = {change.path: {"diff": change.diff()} for change in plan.changes}
+        ret["changes"].update({link: {"removed": "link"} for link in plan.links})
+        if __opts__["test"]:
+            ret["result"] = None
+            ret["comment"] = f"would restore or remove {len(ret['changes'])} file(s)"
+            return ret
+        ret["comment"] = "\n".join(apply_uninstall(plan))
+        return ret
     except SipxhaError as err:
         return _failed(ret, err)

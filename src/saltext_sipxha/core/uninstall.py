@@ -1,0 +1,96 @@
+"""Uninstall: put every file sipxha touched back as it was, and remove the files it created.
+
+Every write of sipxha goes through :func:`~.fileio.backup_once` first, which leaves either the original
+(``<file>.bak``) or a marker that the file did not exist (``<file>.sipxha-new``). Uninstall walks the files
+sipxha may have written on this server (its role files, the DHCP configuration, the SSL key, certificate
+and CA) and, for each one with a backup or marker, restores the original byte for byte or removes the file;
+then it drops the backup or marker and the CA's hash link. Nothing without a backup or marker is touched.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .filechange import FileChange, read_file
+from .fileio import atomic_write, backup_path, created_marker, fsync_dir
+from .pki.servercert import SslLayout
+from .plan import Fleet
+from .role import ROLE_FILES
+
+
+@dataclass(frozen=True)
+class UninstallPlan:
+    """The files of one server to restore or remove, and the CA hash links to drop."""
+
+    minion_id: str
+    changes: tuple[FileChange, ...]  #: ``new`` is the original, or None to remove the file
+    links: tuple[str, ...]
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.changes or self.links)
+
+
+def managed_paths(fleet: Fleet, minion_id: str) -> list[Path]:
+    """Every file sipxha may write on this server."""
+    server = fleet.find_server(minion_id)
+    etc, layout = Path(server.paths["etc"]), SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
+    return [etc / name for name in ROLE_FILES] + [Path(fleet.dhcp.config), layout.key, layout.cert, layout.ca_file]
+
+
+def plan_uninstall(fleet: Fleet, minion_id: str) -> UninstallPlan:
+    """Work out what uninstall would restore and remove; writes nothing."""
+    changes = []
+    for path in managed_paths(fleet, minion_id):
+        backup, marker = backup_path(path), created_marker(path)
+        if backup.exists():
+            changes.append(UndoChange(str(path), read_file(path), read_file(backup)))
+        elif marker.exists():
+            changes.append(UndoChange(str(path), read_file(path), None))
+    server = fleet.find_server(minion_id)
+    layout = SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
+    return UninstallPlan(minion_id, tuple(changes), tuple(_ca_links(layout)))
+
+
+@dataclass(frozen=True)
+class UndoChange(FileChange):
+    """A restore (``new`` = the original) or a removal (``new`` = None) of one file."""
+
+    new: bytes | None  # type: ignore[assignment]
+
+    @property
+    def changed(self) -> bool:
+        return True
+
+
+def apply_uninstall(plan: UninstallPlan) -> list[str]:
+    """Restore or remove each file, then drop its backup or marker; returns what was done, one line each."""
+    done = []
+    for change in plan.changes:
+        path = Path(change.path)
+        if change.new is None:
+            path.unlink(missing_ok=True)
+            done.append(f"removed {path}")
+        else:
+            atomic_write(path, change.new)
+            os.chmod(path, backup_path(path).stat().st_mode & 0o7777)
+            done.append(f"restored {path}")
+        backup_path(path).unlink(missing_ok=True)
+        created_marker(path).unlink(missing_ok=True)
+        fsync_dir(path.parent)
+    for link in plan.links:
+        Path(link).unlink(missing_ok=True)
+        done.append(f"removed {link}")
+    return done
+
+
+def _ca_links(layout: SslLayout) -> list[str]:
+    """The ``<hash>.N`` links that point at the CA file sipxha installed."""
+    if not layout.authorities.is_dir() or not created_marker(layout.ca_file).exists():
+        return []
+    target = layout.ca_file.name
+    return sorted(
+        str(entry) for entry in layout.authorities.iterdir() if entry.is_symlink() and os.readlink(entry) == target
+    )

@@ -1,0 +1,29 @@
+{#- sipxha.uninstall: the seed's last step. Puts every sipX file sipxha edited back as it was (from the .bak
+    originals), removes the certificate, key, CA and DHCP configuration it created, stops and disables DHCP
+    where sipxha enabled it and, in nsupdate mode, removes this server's DNS records.
+    Apply it while the sipxha pillar is still assigned (it says where the files are). #}
+{%- set sipxha = salt['pillar.get']('sipxha', {}) or {} %}
+{%- set dhcp = sipxha.get('dhcp', {}) or {} %}
+{%- set service = sipxha.get('service', {}) or {} %}
+{%- set dns = sipxha.get('dns', {}) or {} %}
+
+sipxha-uninstall-files:
+  sipxha.uninstalled: []
+
+{%- if service.get('manage', True) %}
+{%- if dhcp.get('server', 'external') == grains['id'] %}
+
+sipxha-uninstall-dhcp-service:
+  service.dead:
+    - name: {{ dhcp.get('service', 'kea-dhcp4-server') }}
+    - enable: False
+    - require_in:
+      - sipxha: sipxha-uninstall-files
+{%- endif %}
+
+sipxha-uninstall-service:
+  service.running:
+    - name: {{ service.get('name', 'sipxpbx') }}
+    - watch:
+      - sipxha: sipxha-uninstall-files
+{%- endif %}
