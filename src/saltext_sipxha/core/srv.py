@@ -32,7 +32,7 @@ from dns.rdtypes.IN.NAPTR import NAPTR
 from dns.rdtypes.IN.SRV import SRV
 
 from .errors import PillarError
-from .plan import Fleet, Server
+from .plan import Fleet
 
 IN = dns.rdataclass.IN
 TCP_PRIORITY, UDP_PRIORITY = 1, 101  #: first priority of TCP / UDP records; fallbacks are one higher
@@ -146,19 +146,22 @@ def _domain_srv(fleet: Fleet) -> Iterator[Record]:
 
 def _per_server_srv(fleet: Fleet) -> Iterator[Record]:
     ports = fleet.ports
+    fqdns = {server.minion_id: server.fqdn for server in fleet.servers}
+    chains = {s.minion_id: (s.fqdn, *(fqdns[peer] for peer in s.fallbacks)) for s in fleet.servers}
     for server in fleet.servers:
-        yield from _failover(fleet, server, f"_sip._tcp.{server.registrar_name}", TCP_PRIORITY, ports.registrar)
+        owner = f"_sip._tcp.{server.registrar_name}"
+        yield from _failover(fleet, chains[server.minion_id], owner, TCP_PRIORITY, ports.registrar)
     for server in fleet.servers:
-        yield from _failover(fleet, server, f"_sip._tcp.{server.authproxy_name}", TCP_PRIORITY, ports.authproxy)
-        yield from _failover(fleet, server, f"_sip._udp.{server.authproxy_name}", UDP_PRIORITY, ports.authproxy)
+        for prefix, priority in (("_sip._tcp", TCP_PRIORITY), ("_sip._udp", UDP_PRIORITY)):
+            owner = f"{prefix}.{server.authproxy_name}"
+            yield from _failover(fleet, chains[server.minion_id], owner, priority, ports.authproxy)
 
 
-def _failover(fleet: Fleet, server: Server, owner: str, priority: int, port: int) -> Iterator[Record]:
-    """The server itself at ``priority``, each of its fallbacks at ``priority + 1``, equal weight."""
+def _failover(fleet: Fleet, chain: tuple[str, ...], owner: str, priority: int, port: int) -> Iterator[Record]:
+    """The server itself (first of ``chain``) at ``priority``, its fallbacks at ``priority + 1``, equal weight."""
     name, ttl, weight = absolute(owner), fleet.srv.ttl, fleet.srv.weight
-    yield srv(name, ttl, (priority, weight, port, server.fqdn))
-    for peer in fleet.peers_of(server):
-        yield srv(name, ttl, (priority + 1, weight, port, peer.fqdn))
+    for position, fqdn in enumerate(chain):
+        yield srv(name, ttl, (priority + min(position, 1), weight, port, fqdn))
 
 
 def require_in_zone(records: Iterable[Record], origin: dns.name.Name, key: str) -> None:
