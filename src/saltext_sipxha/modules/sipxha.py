@@ -11,8 +11,10 @@ from typing import Any
 
 from salt.exceptions import SaltInvocationError
 
-from saltext_sipxha.core import dnsverify, srv
+from saltext_sipxha.core import dnsverify, failover, srv
 from saltext_sipxha.core import zone as zonefmt
+from saltext_sipxha.core.dhcp import is_dhcp_server, plan_dhcp
+from saltext_sipxha.core.role import plan_role
 from saltext_sipxha.saltbridge import fleet_from, salt_errors
 
 __virtualname__ = "sipxha"
@@ -91,17 +93,24 @@ def zone(serial: int | None = None) -> str:
     return zonefmt.render_zone(fleet, int(serial), fleet.dns.zonefile)
 
 
-#: The parts :func:`verify` can check; each maps to a function ``(fleet, options) -> report``.
-VERIFY_PARTS = {"dns": lambda fleet, options: _verify_dns(fleet, **options)}
-
-
 @salt_errors
-def verify(dns_server: str | None = None, port: int | None = None, parts: Any = ("dns",), timeout: float = 5):
+def verify(
+    dns_server: str | None = None,
+    port: int | None = None,
+    parts: Any = None,
+    timeout: float = 5,
+    probe_timeout: float = 1,
+) -> dict[str, Any]:
     """
     Check the live system against the plan and return a report per part, with ``ok`` overall.
 
-    The ``dns`` part resolves every planned owner name at one nameserver and reports missing, extra and
-    different records, SRV targets that do not resolve, and the RFC 2782 order a client would follow.
+    ``dns``: every planned owner name resolved at one nameserver: missing, extra and different records,
+    SRV targets that do not resolve, and the RFC 2782 order a client would follow.
+    ``sip``: a SIP OPTIONS probe (TCP and UDP as the SRV name says) of every SRV target in that order, and
+    which targets clients reach now (the reachable ones of the best priority group).
+    ``certs``: this server's certificate against the CA, its names (SANs) and expiry (``sipxha_pki.status``).
+    ``files``: this server's sipX files against its role (what ``state.apply sipxha`` would change).
+    ``dhcp``: whether this server is the one DHCP server, its rendered configuration and service.
 
     dns_server
         Nameserver to ask (default: ``sipxha:dns:nsupdate:server``, else the ``dns:zonefile`` minion's
@@ -111,31 +120,87 @@ def verify(dns_server: str | None = None, port: int | None = None, parts: Any = 
         Its port (default: ``sipxha:dns:nsupdate:port``, else 53).
 
     parts
-        Which checks to run (list or comma-separated; available: ``dns``).
+        Which checks to run (list or comma-separated; default: all of them on a sipX server, ``dns`` and
+        ``sip`` elsewhere).
+
+    timeout
+        Seconds to wait for each DNS answer.
+
+    probe_timeout
+        Seconds to wait for each SIP OPTIONS answer.
 
     CLI Example:
 
     .. code-block:: bash
 
-        salt ns1 sipxha.verify
-        salt ns1 sipxha.verify dns_server=192.0.2.53 port=53
+        salt '*' sipxha.verify
+        salt ns1 sipxha.verify parts=dns,sip dns_server=192.0.2.53 port=53
+        salt-run sipxha.verify
     """
     fleet = fleet_from(__pillar__)
-    wanted = parts.split(",") if isinstance(parts, str) else list(parts)
+    is_server = fleet.get_server(__opts__["id"]) is not None
+    if parts is None:
+        wanted = list(VERIFY_PARTS) if is_server else ["dns", "sip"]
+    else:
+        wanted = parts.split(",") if isinstance(parts, str) else list(parts)
     unknown = sorted(set(wanted) - set(VERIFY_PARTS))
     if unknown:
         raise SaltInvocationError(f"unknown verify part(s): {', '.join(unknown)} (known: {', '.join(VERIFY_PARTS)})")
-    options = {"dns": {"server": dns_server, "port": port, "timeout": float(timeout)}}
-    report = {part: VERIFY_PARTS[part](fleet, options.get(part, {})) for part in wanted}
+    options = {"server": dns_server, "port": port, "timeout": float(timeout), "probe_timeout": float(probe_timeout)}
+    report = {part: VERIFY_PARTS[part](fleet, options) for part in wanted}
     return {"ok": all(item["ok"] for item in report.values()), **report}
 
 
-def _verify_dns(fleet, server: str | None, port: int | None, timeout: float) -> dict[str, Any]:
-    nsupdate = fleet.dns.nsupdate
+def _nameserver(fleet, options: dict[str, Any]) -> tuple[str, int]:
+    """The nameserver and port to ask: the option, else nsupdate's server, else the zone-file minion."""
+    server, port, nsupdate = options["server"], options["port"], fleet.dns.nsupdate
     if server is None:
         zone_server = fleet.get_server(fleet.dns.zonefile.minion) if fleet.dns.zonefile else None
         server = nsupdate.server if nsupdate else (zone_server.address if zone_server else "127.0.0.1")
     if port is None:
         port = nsupdate.port if nsupdate and server == nsupdate.server else 53
-    report = dnsverify.verify_dns(fleet, dnsverify.lookup_at(server, int(port), timeout))
+    return server, int(port)
+
+
+def _verify_dns(fleet, options: dict[str, Any]) -> dict[str, Any]:
+    server, port = _nameserver(fleet, options)
+    report = dnsverify.verify_dns(fleet, dnsverify.lookup_at(server, port, options["timeout"]))
     return {"server": f"{server}:{port}", **report}
+
+
+def _verify_sip(fleet, options: dict[str, Any]) -> dict[str, Any]:
+    server, port = _nameserver(fleet, options)
+    lookup = dnsverify.lookup_at(server, port, options["timeout"])
+    return failover.verify_failover(fleet, lookup, timeout=options["probe_timeout"])
+
+
+def _verify_certs(fleet, options: dict[str, Any]) -> dict[str, Any]:
+    if fleet.get_server(__opts__["id"]) is None:
+        return {"ok": True, "skipped": "not a sipX server of the fleet"}
+    status = __salt__["sipxha_pki.status"]()
+    return {"ok": bool(status["up_to_date"]), **status}
+
+
+def _verify_files(fleet, options: dict[str, Any]) -> dict[str, Any]:
+    plan = plan_role(fleet, __opts__["id"])
+    return {"ok": not plan.changed, "role": plan.role, "differs": [change.path for change in plan.changed]}
+
+
+def _verify_dhcp(fleet, options: dict[str, Any]) -> dict[str, Any]:
+    planned = is_dhcp_server(fleet, __opts__["id"])
+    change = plan_dhcp(fleet, __opts__["id"]) if planned else None
+    report: dict[str, Any] = {"server": planned, "config": fleet.dhcp.config if planned else None}
+    report["config_matches"] = None if change is None else not change.changed
+    report["running"] = __salt__["service.status"](fleet.dhcp.service) if fleet.service.manage else None
+    report["ok"] = report["config_matches"] is not False and report["running"] in (None, planned)
+    return report
+
+
+#: The parts :func:`verify` can check, each ``(fleet, options) -> report with "ok"``.
+VERIFY_PARTS = {
+    "dns": _verify_dns,
+    "sip": _verify_sip,
+    "certs": _verify_certs,
+    "files": _verify_files,
+    "dhcp": _verify_dhcp,
+}

@@ -38,4 +38,4 @@ def test_bad_pillar_names_the_key(loaders, set_pillar):
 def test_verify_refuses_unknown_parts(loaders, set_pillar):
     set_pillar(pillars.seed())
     with pytest.raises(SaltInvocationError, match="unknown verify part"):
-        loaders.modules.sipxha.verify(parts="dns,certs")
+        loaders.modules.sipxha.verify(parts="dns,bogus")
