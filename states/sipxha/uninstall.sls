@@ -10,6 +10,12 @@
 sipxha-uninstall-files:
   sipxha.uninstalled: []
 
+{%- if dns.get('nsupdate') %}
+
+sipxha-uninstall-dns:
+  sipxha_dns.server_absent: []
+{%- endif %}
+
 {%- if service.get('manage', True) %}
 {%- if dhcp.get('server', 'external') == grains['id'] %}
 

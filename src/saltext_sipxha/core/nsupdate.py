@@ -33,7 +33,7 @@ import dns.zone
 from .errors import DnsError, PillarError
 from .plan import Fleet
 from .settings import NsupdateDns
-from .srv import Record, absolute, group, is_owned, planned_records, require_in_zone
+from .srv import Record, absolute, group, is_owned, planned_records, records_without, require_in_zone
 
 RRsetKey = tuple[dns.name.Name, str]
 MAX_MESSAGE = 65535 - 512  #: a DNS message over TCP, less room for the TSIG record
@@ -197,10 +197,14 @@ def _edit(update: dns.update.UpdateMessage, change: RRsetChange) -> None:
             update.add(change.name, ttl, rdata)
 
 
-def plan_update(fleet: Fleet, client: DnsClient) -> UpdatePlan:
-    """Read the live zone and diff its owned RRsets against the plan."""
+def plan_update(fleet: Fleet, client: DnsClient, without: str | None = None) -> UpdatePlan:
+    """Read the live zone and diff its owned RRsets against the plan.
+
+    ``without`` (a minion id) plans the fleet minus that server (what its uninstall leaves in DNS): its own
+    SRV names go, and so does every record that points at it.
+    """
     zone = absolute(client.settings.zone)
-    planned = planned_records(fleet)
+    planned = planned_records(fleet) if without is None else records_without(fleet, without)
     require_in_zone(planned, zone, "sipxha:dns:nsupdate:zone")
     records = client.transfer(zone)
     soa = next((r for r in records if r.rdtype == "SOA" and r.name == zone), None)

@@ -93,6 +93,18 @@ def planned_records(fleet: Fleet) -> tuple[Record, ...]:
     return tuple(_naptr(fleet)) + tuple(_domain_srv(fleet)) + tuple(_per_server_srv(fleet))
 
 
+def records_without(fleet: Fleet, minion_id: str) -> tuple[Record, ...]:
+    """The planned records once ``minion_id`` has left: none at its SRV names, none pointing at it."""
+    server = fleet.find_server(minion_id)
+    target, own = absolute(server.fqdn), (absolute(server.registrar_name), absolute(server.authproxy_name))
+    return tuple(
+        record
+        for record in planned_records(fleet)
+        if not any(record.name.is_subdomain(name) for name in own)
+        and not (record.rdtype == "SRV" and record.rdata.target == target)
+    )
+
+
 def address_records(fleet: Fleet, origin: dns.name.Name) -> tuple[Record, ...]:
     """A/AAAA records for the servers whose fqdn lies in the zone ``origin`` (so that SRV targets resolve)."""
     records = []

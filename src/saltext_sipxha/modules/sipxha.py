@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from salt.exceptions import SaltInvocationError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 from saltext_sipxha.core import dnsverify, failover, srv
 from saltext_sipxha.core import zone as zonefmt
 from saltext_sipxha.core.dhcp import is_dhcp_server, plan_dhcp
+from saltext_sipxha.core.errors import SipxhaError
 from saltext_sipxha.core.role import plan_role
 from saltext_sipxha.saltbridge import fleet_from, salt_errors
 
@@ -147,8 +148,16 @@ def verify(
     if unknown:
         raise SaltInvocationError(f"unknown verify part(s): {', '.join(unknown)} (known: {', '.join(VERIFY_PARTS)})")
     options = {"server": dns_server, "port": port, "timeout": float(timeout), "probe_timeout": float(probe_timeout)}
-    report = {part: VERIFY_PARTS[part](fleet, options) for part in wanted}
+    report = {part: _run_part(part, fleet, options) for part in wanted}
     return {"ok": all(item["ok"] for item in report.values()), **report}
+
+
+def _run_part(part: str, fleet, options: dict[str, Any]) -> dict[str, Any]:
+    """One part's report; a part that cannot run reports its error instead of hiding the others."""
+    try:
+        return VERIFY_PARTS[part](fleet, options)
+    except (SipxhaError, CommandExecutionError) as err:
+        return {"ok": False, "error": str(err)}
 
 
 def _nameserver(fleet, options: dict[str, Any]) -> tuple[str, int]:

@@ -90,22 +90,36 @@ def nsupdate(name: str) -> dict[str, Any]:
     name
         An arbitrary state id (e.g. the zone).
     """
+    return _run(name, lambda ret: _sync(ret, without=None))
 
-    def body(ret: dict[str, Any]) -> None:
-        fleet = fleet_from(__pillar__)
-        client = rfc2136.client_for(fleet)
-        plan = rfc2136.plan_update(fleet, client)
-        where = f"zone {plan.zone} at {client.where}"
-        if plan.in_sync:
-            ret["comment"] = f"SRV records of {where} are up to date"
-            return
-        ret["changes"] = plan.to_dict()
-        count = len(plan.changes)
-        if __opts__["test"]:
-            ret.update(result=None, comment=f"Would update {count} RRset(s) of {where}")
-            return
-        sent = rfc2136.apply_update(plan, client)
-        how = "one atomic update" if sent == 1 else f"{sent} updates (too large for one message; each RRset atomic)"
-        ret["comment"] = f"Updated {count} RRset(s) of {where} in {how}"
 
-    return _run(name, body)
+def server_absent(name: str) -> dict[str, Any]:
+    """
+    Remove this server from the fleet's SRV records by one atomic RFC 2136 update (``sipxha.uninstall``).
+
+    Its own registrar and auth-proxy SRV names are deleted and no other record points at it any more;
+    the rest of the plan stays as it is. Settings come from ``sipxha:dns:nsupdate``.
+
+    name
+        An arbitrary state id.
+    """
+    return _run(name, lambda ret: _sync(ret, without=__opts__["id"]))
+
+
+def _sync(ret: dict[str, Any], without: str | None) -> None:
+    """Diff live DNS against the plan (minus ``without``) and send the update, or under test=True report it."""
+    fleet = fleet_from(__pillar__)
+    client = rfc2136.client_for(fleet)
+    plan = rfc2136.plan_update(fleet, client, without=without)
+    where = f"zone {plan.zone} at {client.where}" + (f" without {without}" if without else "")
+    if plan.in_sync:
+        ret["comment"] = f"SRV records of {where} are up to date"
+        return
+    ret["changes"] = plan.to_dict()
+    count = len(plan.changes)
+    if __opts__["test"]:
+        ret.update(result=None, comment=f"Would update {count} RRset(s) of {where}")
+        return
+    sent = rfc2136.apply_update(plan, client)
+    how = "one atomic update" if sent == 1 else f"{sent} updates (too large for one message; each RRset atomic)"
+    ret["comment"] = f"Updated {count} RRset(s) of {where} in {how}"

@@ -45,7 +45,7 @@ def test_nsupdate_test_mode_apply_idempotence_and_removal(loaders, set_pillar, n
     ret = loaders.states.sipxha_dns.nsupdate(name="example.com")
     assert ret.result is True and ret.changes, ret.comment
     assert updates_approved(named) == before + 1
-    report = loaders.modules.sipxha.verify(dns_server=HOST, port=named.port)
+    report = loaders.modules.sipxha.verify(dns_server=HOST, port=named.port, parts="dns")
     assert report["ok"], report
     assert report["dns"]["checked"] == 2 + 3 * 3
 
@@ -58,7 +58,7 @@ def test_nsupdate_test_mode_apply_idempotence_and_removal(loaders, set_pillar, n
     assert removed.changes["_sip._tcp.sipxregistrar3.example.com. SRV"]["new"] == []
     assert not named.query("_sip._tcp.sipxregistrar3.example.com").answer
     assert named.query("_ldap._tcp.example.com").answer, "a record we do not own was touched"
-    assert loaders.modules.sipxha.verify()["ok"]
+    assert loaders.modules.sipxha.verify(parts="dns")["ok"]
 
 
 def test_verify_reports_missing_extra_different_and_order(loaders, set_pillar, named):
@@ -69,7 +69,7 @@ def test_verify_reports_missing_extra_different_and_order(loaders, set_pillar, n
     del pillar["servers"]["sipxpbx2"]
     pillar["servers"]["sipxpbx4"] = {"role": "distributed", "index": 4, "address": "192.0.2.14"}
     set_pillar(pillar)
-    dns_report = loaders.modules.sipxha.verify()["dns"]
+    dns_report = loaders.modules.sipxha.verify(parts="dns")["dns"]
     assert not dns_report["ok"]
     assert {r["name"] for r in dns_report["missing"]} >= {"_sip._tcp.sipxregistrar4.example.com."}
     assert any(r["rdata"].endswith("sipxpbx2.example.com.") for r in dns_report["extra"])
@@ -125,7 +125,27 @@ def test_zonefile_state_with_real_named_reload(loaders, set_pillar, zone_named):
     assert ret.result is True, ret.comment
     assert zone_named.serial() == ret.changes["serial"]["new"]
     assert len(zone_named.query("_sip._tcp.sipxregistrar2.example.com").answer[0]) == 2
-    assert loaders.modules.sipxha.verify(dns_server=HOST, port=zone_named.port)["ok"]
+    assert loaders.modules.sipxha.verify(dns_server=HOST, port=zone_named.port, parts="dns")["ok"]
 
     again = loaders.states.sipxha_dns.zonefile(name=path)
+    assert again.result is True and again.changes == {}
+
+
+def test_server_absent_removes_this_server_only(loaders, set_pillar, named):
+    set_pillar(nsupdate_pillar(named, 3))
+    assert loaders.states.sipxha_dns.nsupdate(name="example.com").result is True
+    dry = loaders.states.sipxha_dns.server_absent(name="uninstall", test=True)
+    assert dry.result is None and "_sip._tcp.sipxregistrar1.example.com. SRV" in dry.changes
+    assert named.query("_sip._tcp.sipxregistrar1.example.com").answer, "test=True changed DNS"
+
+    gone = loaders.states.sipxha_dns.server_absent(name="uninstall")  # the functional minion is sipxpbx1
+    assert gone.result is True and gone.changes, gone.comment
+    assert not named.query("_sip._tcp.sipxregistrar1.example.com").answer
+    assert not named.query("_sip._udp.sipxauthproxy1.example.com").answer
+    targets = {rdata.target.to_text() for rrset in named.query("_sip._tcp.example.com").answer for rdata in rrset}
+    assert targets == {"sipxpbx2.example.com.", "sipxpbx3.example.com."}
+    fallbacks = {rdata.target.to_text() for rrset in named.query("_sip._tcp.sipxregistrar2.example.com").answer
+                 for rdata in rrset}  # fmt: skip
+    assert fallbacks == {"sipxpbx2.example.com.", "sipxpbx3.example.com."}
+    again = loaders.states.sipxha_dns.server_absent(name="uninstall")
     assert again.result is True and again.changes == {}
