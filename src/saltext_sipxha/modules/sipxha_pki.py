@@ -15,8 +15,9 @@ import logging
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
+from salt.exceptions import CommandExecutionError
 
-from saltext_sipxha.core.errors import PkiError, SigningRefused
+from saltext_sipxha.core.errors import PkiError, SigningRefused, SipxhaError
 from saltext_sipxha.core.pki import renewal
 from saltext_sipxha.core.pki.ca import ca_from_config
 from saltext_sipxha.core.pki.policy import plan_for
@@ -95,7 +96,7 @@ def _signer(csr: str) -> tuple[str, str]:
     return signed["certificate"], signed["ca"]
 
 
-def _assess(ca_pem: str) -> renewal.Assessment:
+def _assess(ca_pem: str | None) -> renewal.Assessment:
     now = datetime.datetime.now(datetime.UTC)
     return renewal.assess(fleet_from(__pillar__), __opts__["id"], ca_pem, now)
 
@@ -105,19 +106,33 @@ def status() -> dict[str, Any]:
     """
     Report this server's certificate and whether (and why) it needs a new one.
 
+    Compared with the master's CA; when the master cannot be asked, with the installed CA file
+    (``ca`` says which, ``ca_error`` why).
+
     CLI Example:
 
     .. code-block:: bash
 
         salt sipxpbx2 sipxha_pki.status
     """
-    found = _assess(ca_cert())
-    return {
+    source, error = "master", None
+    try:
+        ca_pem = ca_cert()
+    except (SipxhaError, CommandExecutionError) as err:
+        source, error, ca_pem = "installed", str(err), None
+    found = _assess(ca_pem)
+    if ca_pem is None and found.layout.ca_file.exists():
+        found = _assess(found.layout.ca_file.read_text(encoding="ascii", errors="replace"))
+    elif ca_pem is None:
+        source = "unknown"
+    report = {
         "certificate": describe(found.cert),
         "key": str(found.layout.key) if found.key is not None else None,
-        "up_to_date": found.up_to_date,
+        "up_to_date": found.up_to_date and error is None,
         "reasons": found.summary(),
+        "ca": source,
     }
+    return report | ({"ca_error": error} if error else {})
 
 
 @salt_errors

@@ -51,18 +51,19 @@ class Assessment:
         return [*self.reasons, *([self.ca_reason] if self.ca_reason else [])]
 
 
-def assess(fleet: Fleet, minion_id: str, ca_pem: str, now: datetime.datetime) -> Assessment:
-    """Compare this server's SSL files with its plan and the CA's current certificate."""
+def assess(fleet: Fleet, minion_id: str, ca_pem: str | None, now: datetime.datetime) -> Assessment:
+    """Compare this server's SSL files with its plan and the CA's current certificate (None: not known)."""
     server = fleet.find_server(minion_id)
     layout = SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
-    ca_cert = x509.load_pem_x509_certificate(ca_pem.encode())
+    ca_cert = x509.load_pem_x509_certificate(ca_pem.encode()) if ca_pem else None
     key, cert = read_key(layout.key), read_cert(layout.cert)
     names = planned_names(fleet.domain, server.fqdn)
     new_key = key_reason(key, fleet.pki)
     reasons = renewal_reasons(cert, key, ca_cert, names=names, renew_days=fleet.pki.renew_days, now=now)
     if new_key and not reasons:
         reasons = [new_key]
-    return Assessment(layout, server.fqdn, names, key, cert, new_key, tuple(reasons), _ca_reason(layout, ca_pem))
+    ca_reason = _ca_reason(layout, ca_pem) if ca_pem else None
+    return Assessment(layout, server.fqdn, names, key, cert, new_key, tuple(reasons), ca_reason)
 
 
 def _ca_reason(layout: SslLayout, ca_pem: str) -> str | None:
