@@ -15,6 +15,8 @@ When live DNS already matches the plan, nothing is sent.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,12 +35,16 @@ import dns.zone
 from .errors import DnsError, PillarError
 from .plan import Fleet
 from .settings import NsupdateDns
-from .srv import Record, absolute, group, is_owned, planned_records, records_without, require_in_zone
+from .srv import Record, absolute, belongs_to, group, is_owned, planned_records, require_in_zone
 
 RRsetKey = tuple[dns.name.Name, str]
 MAX_MESSAGE = 65535 - 512  #: a DNS message over TCP, less room for the TSIG record
 BATCH_BUDGET = 48 * 1024  #: per batch, summing uncompressed sizes (compression only shrinks it)
 _PREREQ_FAILED = ("NXRRSET", "YXRRSET", "NXDOMAIN", "YXDOMAIN")
+
+
+class ZoneChanged(DnsError):
+    """The update's prerequisite failed: someone changed the zone between our read and our update."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,7 @@ class DnsClient:
         if rcode == "NOERROR":
             return
         if rcode in _PREREQ_FAILED:
-            raise DnsError(f"{self.where}: the zone changed while we planned ({rcode}); nothing applied, run again")
+            raise ZoneChanged(f"{self.where}: the zone changed while we planned ({rcode}); nothing applied, run again")
         if rcode == "REFUSED":
             raise DnsError(f"{self.where} REFUSED the update: allow-update for key {self.settings.tsig.name}?")
         raise DnsError(f"{self.where} rejected the update with {rcode}; nothing applied")
@@ -200,16 +206,20 @@ def _edit(update: dns.update.UpdateMessage, change: RRsetChange) -> None:
 def plan_update(fleet: Fleet, client: DnsClient, without: str | None = None) -> UpdatePlan:
     """Read the live zone and diff its owned RRsets against the plan.
 
-    ``without`` (a minion id) plans the fleet minus that server (what its uninstall leaves in DNS): its own
-    SRV names go, and so does every record that points at it.
+    ``without`` (a minion id) instead takes that server out of what is live (its uninstall): its own SRV
+    names go and no record points at it any more; nothing else changes, nothing is added.
     """
     zone = absolute(client.settings.zone)
-    planned = planned_records(fleet) if without is None else records_without(fleet, without)
-    require_in_zone(planned, zone, "sipxha:dns:nsupdate:zone")
+    planned = group(planned_records(fleet))
+    require_in_zone((r for rrset in planned.values() for r in rrset), zone, "sipxha:dns:nsupdate:zone")
     records = client.transfer(zone)
     soa = next((r for r in records if r.rdtype == "SOA" and r.name == zone), None)
     live = owned_live(records, absolute(fleet.domain))
-    return UpdatePlan(zone, diff_rrsets(live, group(planned)), soa)
+    if without is not None:
+        server = fleet.find_server(without)
+        kept = {key: tuple(r for r in rrset if not belongs_to(r, server)) for key, rrset in live.items()}
+        planned = {key: rrset for key, rrset in kept.items() if rrset}
+    return UpdatePlan(zone, diff_rrsets(live, planned), soa)
 
 
 def apply_update(plan: UpdatePlan, client: DnsClient) -> int:
@@ -220,6 +230,24 @@ def apply_update(plan: UpdatePlan, client: DnsClient) -> int:
     for update in updates:
         client.send(update)
     return len(updates)
+
+
+def converge(fleet: Fleet, client: DnsClient, without: str | None = None, attempts: int = 4) -> tuple[UpdatePlan, int]:
+    """Plan and send the update; when another writer changed the zone meanwhile, read it again and retry.
+
+    Several servers updating one zone at once (a fleet-wide highstate or uninstall) each win in turn.
+    Returns the plan that was applied and the number of messages sent; :class:`ZoneChanged` after
+    ``attempts`` lost races.
+    """
+    for attempt in range(1, attempts + 1):
+        plan = plan_update(fleet, client, without=without)
+        try:
+            return plan, apply_update(plan, client)
+        except ZoneChanged:
+            if attempt == attempts:
+                raise
+            time.sleep(random.uniform(0.05, 0.3) * attempt)
+    raise AssertionError("unreachable")
 
 
 def client_for(fleet: Fleet) -> DnsClient:

@@ -32,7 +32,7 @@ from dns.rdtypes.IN.NAPTR import NAPTR
 from dns.rdtypes.IN.SRV import SRV
 
 from .errors import PillarError
-from .plan import Fleet
+from .plan import Fleet, Server
 
 IN = dns.rdataclass.IN
 TCP_PRIORITY, UDP_PRIORITY = 1, 101  #: first priority of TCP / UDP records; fallbacks are one higher
@@ -93,16 +93,12 @@ def planned_records(fleet: Fleet) -> tuple[Record, ...]:
     return tuple(_naptr(fleet)) + tuple(_domain_srv(fleet)) + tuple(_per_server_srv(fleet))
 
 
-def records_without(fleet: Fleet, minion_id: str) -> tuple[Record, ...]:
-    """The planned records once ``minion_id`` has left: none at its SRV names, none pointing at it."""
-    server = fleet.find_server(minion_id)
-    target, own = absolute(server.fqdn), (absolute(server.registrar_name), absolute(server.authproxy_name))
-    return tuple(
-        record
-        for record in planned_records(fleet)
-        if not any(record.name.is_subdomain(name) for name in own)
-        and not (record.rdtype == "SRV" and record.rdata.target == target)
-    )
+def belongs_to(record: Record, server: Server) -> bool:
+    """True for a record of ``server``: at its own registrar or auth-proxy SRV names, or pointing at it."""
+    own = (absolute(server.registrar_name), absolute(server.authproxy_name))
+    if any(record.name.is_subdomain(name) for name in own):
+        return True
+    return record.rdtype == "SRV" and record.rdata.target == absolute(server.fqdn)
 
 
 def address_records(fleet: Fleet, origin: dns.name.Name) -> tuple[Record, ...]:

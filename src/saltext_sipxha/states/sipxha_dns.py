@@ -110,8 +110,13 @@ def _sync(ret: dict[str, Any], without: str | None) -> None:
     """Diff live DNS against the plan (minus ``without``) and send the update, or under test=True report it."""
     fleet = fleet_from(__pillar__)
     client = rfc2136.client_for(fleet)
-    plan = rfc2136.plan_update(fleet, client, without=without)
-    where = f"zone {plan.zone} at {client.where}" + (f" without {without}" if without else "")
+    where = f"zone {rfc2136.absolute(client.settings.zone)} at {client.where}" + (
+        f" without {without}" if without else ""
+    )
+    if __opts__["test"]:
+        plan, sent = rfc2136.plan_update(fleet, client, without=without), 0
+    else:
+        plan, sent = rfc2136.converge(fleet, client, without=without)
     if plan.in_sync:
         ret["comment"] = f"SRV records of {where} are up to date"
         return
@@ -120,6 +125,5 @@ def _sync(ret: dict[str, Any], without: str | None) -> None:
     if __opts__["test"]:
         ret.update(result=None, comment=f"Would update {count} RRset(s) of {where}")
         return
-    sent = rfc2136.apply_update(plan, client)
     how = "one atomic update" if sent == 1 else f"{sent} updates (too large for one message; each RRset atomic)"
     ret["comment"] = f"Updated {count} RRset(s) of {where} in {how}"

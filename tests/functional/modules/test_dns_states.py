@@ -149,3 +149,24 @@ def test_server_absent_removes_this_server_only(loaders, set_pillar, named):
     assert fallbacks == {"sipxpbx2.example.com.", "sipxpbx3.example.com."}
     again = loaders.states.sipxha_dns.server_absent(name="uninstall")
     assert again.result is True and again.changes == {}
+
+
+def test_concurrent_uninstalls_each_win_in_turn_and_never_re_add(set_pillar, named):
+    """Two servers leaving at once race on the zone's SOA prerequisite; each retries and nothing comes back."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from saltext_sipxha.core import nsupdate
+    from saltext_sipxha.core.plan import build_plan
+
+    fleet = build_plan(nsupdate_pillar(named, 3))
+    client = nsupdate.client_for(fleet)
+    nsupdate.converge(fleet, client)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda m: nsupdate.converge(fleet, client, without=m), ["sipxpbx1", "sipxpbx2"]))
+    assert all(sent == 1 for _, sent in results)
+    targets = {rdata.target.to_text() for rrset in named.query("_sip._tcp.example.com").answer for rdata in rrset}
+    assert targets == {"sipxpbx3.example.com."}
+    assert not named.query("_sip._tcp.sipxregistrar1.example.com").answer
+    assert not named.query("_sip._tcp.sipxregistrar2.example.com").answer
+    leftover = nsupdate.plan_update(fleet, client, without="sipxpbx2")
+    assert leftover.in_sync, leftover.to_dict()
