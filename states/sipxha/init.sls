@@ -1,11 +1,12 @@
-{#- sipxha: this minion's sipX files converge to its role in the sipxha pillar (master or distributed).
-    The sipX service restarts only when one of its files changed, and only with sipxha:service:manage. #}
+{#- sipxha: this minion converges to its role in the sipxha pillar (master or distributed): its sipX files,
+    its certificate (sipxha.pki) and DHCP (sipxha.dhcp, on exactly one server).
+    The sipX service restarts only when one of its files or its certificate changed, and only with
+    sipxha:service:manage. #}
 {%- set service = salt['pillar.get']('sipxha:service', {}) or {} %}
 
 include:
   - sipxha.dhcp
   - sipxha.pki
-  {#- PKI: certificates (add "- sipxha.pki" below; its states may use "watch_in: - service: sipxha-service") #}
 
 sipxha-role:
   sipxha.role: []
@@ -18,4 +19,5 @@ sipxha-service:
     - enable: True
     - watch:
       - sipxha: sipxha-role
+      - sipxha_pki: sipxha-pki-certificate
 {%- endif %}

@@ -46,8 +46,24 @@ def fleet_table(results: Mapping[str, Any]) -> str:
         else:
             lines += _sip(minion, sip)
             shown[minion] = sip
-    lines.append(f"\nFleet: {'OK' if fleet_ok(results) else 'NOT OK'}")
+    failing_over = sorted({name for sip in probed.values() for name in failing_over_names(sip)})
+    verdict = "OK" if fleet_ok(results) else "NOT OK"
+    if failing_over:
+        verdict += f" ({len(failing_over)} SRV names are failing over: their preferred server does not answer)"
+    lines.append(f"\nFleet: {verdict}")
     return "\n".join(lines)
+
+
+def failing_over_names(sip: Mapping[str, Any]) -> list[str]:
+    """SRV names whose clients are not reaching the preferred (first priority group) targets right now."""
+    return [name for name, entry in sip.get("names", {}).items() if _note(entry)]
+
+
+def _note(entry: Mapping[str, Any]) -> str:
+    preferred = {f"{t['target']}:{t['port']}" for t in (entry["order"][0]["targets"] if entry["order"] else [])}
+    if set(entry["reaches"]) == preferred:
+        return ""
+    return "  <- failover" if entry["reaches"] else "  <- NOTHING ANSWERS"
 
 
 def _yes(value: Any) -> str:
@@ -97,11 +113,7 @@ def _sip(minion: str, sip: Mapping[str, Any]) -> list[str]:
     names = sip.get("names", {})
     width = max((len(name) for name in names), default=0)
     for name, entry in names.items():
-        first = entry["order"][0]["targets"] if entry["order"] else []
-        preferred = {f"{t['target']}:{t['port']}" for t in first}
-        reaches = entry["reaches"]
-        note = "" if set(reaches) == preferred else ("  <- failover" if reaches else "  <- NOTHING ANSWERS")
-        lines.append(f"  {name:<{width}}  {entry['transport']}  {', '.join(reaches) or '-'}{note}")
+        lines.append(f"  {name:<{width}}  {entry['transport']}  {', '.join(entry['reaches']) or '-'}{_note(entry)}")
     return lines
 
 
