@@ -26,7 +26,7 @@ def _report(role: str, dhcp: bool, own_up: bool = True) -> dict:
         "certs": {"ok": True, "certificate": {"not_after": "2027-11-25T00:00:00+00:00"}, "reasons": []},
         "dhcp": {"ok": True, "server": dhcp, "running": None},
         "dns": {"ok": True, "server": "127.0.0.1:53", "checked": 11}
-        | dict.fromkeys(("missing", "extra", "different", "unresolved_targets"), []),
+        | {key: [] for key in ("missing", "extra", "different", "unresolved_targets")},
         "sip": _sip(own_up),
     }
 
