@@ -1,0 +1,6 @@
+# Example top.sls for a sipX HA fleet managed by saltext-sipxha.
+base:
+  'sipxpbx*':            # every sipX server: role files, certificate, DHCP on the one DHCP server
+    - sipxha
+  'ns1':                 # the zone-file DNS minion (dns:zonefile:minion); or one sipX server in nsupdate mode
+    - sipxha.dns
