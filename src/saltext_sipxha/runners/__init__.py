@@ -1,0 +1,1 @@
+"""Salt loader modules of saltext-sipxha (found through the package-form salt.loader entry point)."""
