@@ -9,7 +9,6 @@ live file. The SOA serial changes only when the records (or the include file) ch
 from __future__ import annotations
 
 import datetime
-import difflib
 import hashlib
 import os
 import shlex
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DnsError, UnsafeFileError
+from .filechange import unified_diff
 from .fileio import atomic_write, backup_once
 from .plan import Fleet
 from .settings import ZoneFileDns
@@ -45,8 +45,7 @@ class ZoneChange:
         return self.old != self.new
 
     def diff(self) -> str:
-        old = (self.old or "").splitlines(keepends=True)
-        return "".join(difflib.unified_diff(old, self.new.splitlines(keepends=True), self.path, self.path))
+        return unified_diff(self.path, None if self.old is None else self.old.encode(), self.new.encode())
 
 
 def plan_zonefile(fleet: Fleet, path: str, settings: ZoneFileDns | None, today: datetime.date) -> ZoneChange:
