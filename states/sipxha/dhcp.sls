@@ -2,8 +2,11 @@
     whose DHCP service is enabled; every other sipX server has it stopped and disabled.
     Services are only touched with sipxha:service:manage. #}
 {%- set sipxha = salt['pillar.get']('sipxha', {}) or {} %}
+{%- set sipxha = sipxha if sipxha is mapping else {} %}{#- the sipxha states name a bad key #}
 {%- set dhcp = sipxha.get('dhcp', {}) or {} %}
+{%- set dhcp = dhcp if dhcp is mapping else {} %}
 {%- set service = sipxha.get('service', {}) or {} %}
+{%- set service = service if service is mapping else {'manage': False} %}
 {%- set dhcp_service = dhcp.get('service', 'kea-dhcp4-server') %}
 
 sipxha-dhcp:

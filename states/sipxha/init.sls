@@ -3,6 +3,7 @@
     The sipX service restarts only when one of its files or its certificate changed, and only with
     sipxha:service:manage. #}
 {%- set service = salt['pillar.get']('sipxha:service', {}) or {} %}
+{%- if service is not mapping %}{%- set service = {'manage': False} %}{%- endif %}{#- sipxha-role names the bad key #}
 
 include:
   - sipxha.dhcp

@@ -3,9 +3,13 @@
     where sipxha enabled it and, in nsupdate mode, removes this server's DNS records.
     Apply it while the sipxha pillar is still assigned (it says where the files are). #}
 {%- set sipxha = salt['pillar.get']('sipxha', {}) or {} %}
+{%- set sipxha = sipxha if sipxha is mapping else {} %}{#- the sipxha states name a bad key #}
 {%- set dhcp = sipxha.get('dhcp', {}) or {} %}
+{%- set dhcp = dhcp if dhcp is mapping else {} %}
 {%- set service = sipxha.get('service', {}) or {} %}
+{%- set service = service if service is mapping else {'manage': False} %}
 {%- set dns = sipxha.get('dns', {}) or {} %}
+{%- set dns = dns if dns is mapping else {} %}
 
 sipxha-uninstall-files:
   sipxha.uninstalled: []

@@ -1,0 +1,67 @@
+"""The sandboxed sipX server the fault tests break: its tree, its pillar, and byte+mode snapshots.
+
+``snapshot(root)`` maps every entry under ``root`` (recursively, symlinks as links) to its bytes and mode,
+so a test can say "nothing changed" (equal snapshots) or "every file is its old or its new version".
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+from tests.support import pillars
+from tests.support.sipxtree import write_sipx_tree
+
+MINION_ID = "sipxpbx1"
+FQDN, ADDRESS = "sipxpbx1.example.com", "192.0.2.11"
+XML_FILES = (
+    "WatchDog.xml",
+    "ProcessDefinitions.xml",
+    "forwardingrules.xml",
+    "forwardingrules.xml.in",
+    "topology.xml",
+    "topology.xml.in",
+)
+
+#: path relative to the root -> (bytes, or "-> target" for a symlink; permission bits)
+Snapshot = dict[str, tuple[bytes | str, int]]
+
+
+def make_server(root: Path) -> tuple[Path, Path]:
+    """A stock sipX 3.x tree for :data:`MINION_ID` under ``root``; returns ``(etc, ssl)`` (ssl not created)."""
+    etc = Path(root) / "etc" / "sipxpbx"
+    write_sipx_tree(etc, FQDN, ADDRESS)
+    return etc, etc / "ssl"
+
+
+def pillar_for(etc: Path, role: str = "distributed", count: int = 3, **extra: Any) -> dict[str, Any]:
+    """A ``count``-server pillar in which :data:`MINION_ID` has ``role`` and its files under ``etc``."""
+    pillar = pillars.fleet(count, **copy.deepcopy(extra))
+    if role == "distributed":
+        pillar["servers"][MINION_ID]["role"] = "distributed"
+        pillar["servers"]["sipxpbx2"]["role"] = "master"
+    pillar["servers"][MINION_ID]["paths"] = {"etc": str(etc), "ssl": str(Path(etc) / "ssl")}
+    pillar.setdefault("pki", {"ca_name": "ca.example.com"})
+    return pillar
+
+
+def snapshot(root: Path) -> Snapshot:
+    """Every file and symlink under ``root``: content (or link target) and permission bits."""
+    root = Path(root)
+    found: Snapshot = {}
+    for folder, dirs, files in os.walk(root):
+        for name in sorted(dirs + files):
+            path = Path(folder) / name
+            rel = str(path.relative_to(root))
+            if path.is_symlink():
+                found[rel] = (f"-> {os.readlink(path)}", 0)
+            elif path.is_file():
+                found[rel] = (path.read_bytes(), path.stat().st_mode & 0o7777)
+    return found
+
+
+def changed_entries(before: Snapshot, after: Snapshot) -> list[str]:
+    """The entries that differ (added, removed, other bytes or mode)."""
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
