@@ -36,13 +36,16 @@ def make_server(root: Path) -> tuple[Path, Path]:
     return etc, etc / "ssl"
 
 
-def pillar_for(etc: Path, role: str = "distributed", count: int = 3, **extra: Any) -> dict[str, Any]:
-    """A ``count``-server pillar in which :data:`MINION_ID` has ``role`` and its files under ``etc``."""
+def pillar_for(
+    etc: Path, role: str = "distributed", count: int = 3, ssl: Path | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A ``count``-server pillar in which :data:`MINION_ID` has ``role``, its files under ``etc`` (and ``ssl``)."""
     pillar = pillars.fleet(count, **copy.deepcopy(extra))
     if role == "distributed":
         pillar["servers"][MINION_ID]["role"] = "distributed"
         pillar["servers"]["sipxpbx2"]["role"] = "master"
-    pillar["servers"][MINION_ID]["paths"] = {"etc": str(etc), "ssl": str(Path(etc) / "ssl")}
+    ssl = Path(etc) / "ssl" if ssl is None else ssl
+    pillar["servers"][MINION_ID]["paths"] = {"etc": str(etc), "ssl": str(ssl)}
     pillar.setdefault("pki", {"ca_name": "ca.example.com"})
     return pillar
 
