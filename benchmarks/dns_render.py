@@ -29,11 +29,10 @@ import dns.zone
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.support.pillars import fleet as fleet_pillar  # noqa: E402
-
 from saltext_sipxha.core.plan import build_plan  # noqa: E402
 from saltext_sipxha.core.srv import group  # noqa: E402
 from saltext_sipxha.core.zone import render_zone, soa_record, zone_origin, zone_records  # noqa: E402
+from tests.support.pillars import fleet as fleet_pillar  # noqa: E402
 
 SERIAL = 2024051700
 
