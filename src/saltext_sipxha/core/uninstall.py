@@ -66,8 +66,15 @@ class UndoChange(FileChange):
 
 
 def apply_uninstall(plan: UninstallPlan) -> list[str]:
-    """Restore or remove each file, then drop its backup or marker; returns what was done, one line each."""
+    """Drop the CA hash links, then restore or remove each file and drop its backup or marker.
+
+    The links go first: they are found through the CA file's marker, so a run killed after the marker's
+    removal would otherwise leave them dangling for good. Returns what was done, one line each.
+    """
     done = []
+    for link in plan.links:
+        Path(link).unlink(missing_ok=True)
+        done.append(f"removed {link}")
     for change in plan.changes:
         path = Path(change.path)
         if change.new is None:
@@ -80,9 +87,6 @@ def apply_uninstall(plan: UninstallPlan) -> list[str]:
         backup_path(path).unlink(missing_ok=True)
         created_marker(path).unlink(missing_ok=True)
         fsync_dir(path.parent)
-    for link in plan.links:
-        Path(link).unlink(missing_ok=True)
-        done.append(f"removed {link}")
     return done
 
 
