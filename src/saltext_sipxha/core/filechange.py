@@ -54,13 +54,17 @@ def read_backup(path: str | Path) -> bytes | None:
 def apply_changes(changes: Iterable[FileChange]) -> list[FileChange]:
     """Write every changed file (backup of the original first, then an atomic replace); returns those written.
 
-    A file that changed on disk since it was planned is refused (nothing of it written).
+    A file that changed on disk since it was planned is refused (nothing of it written), unless it already
+    holds the new text (another run, e.g. a concurrent ``state.apply``, wrote it meanwhile): then it is skipped.
     """
     written = []
     for change in changes:
         if not change.changed:
             continue
-        if read_file(change.path) != change.old:
+        current = read_file(change.path)
+        if current == change.new:
+            continue
+        if current != change.old:
             raise UnsafeFileError(change.path, "changed on disk while sipxha was editing it: left as it is")
         backup_once(change.path)
         atomic_write(change.path, change.new, change.mode)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -67,7 +68,8 @@ def backup_once(path: str | os.PathLike) -> Path | None:
 
     An existing file is copied to ``<file>.bak`` (atomically, with its mode and owner); a missing one gets an
     empty ``<file>.sipxha-new`` marker instead, so that uninstall knows to remove it rather than restore
-    it. Later calls never overwrite either: the backup is the original from before any edit.
+    it. Later calls, concurrent ones included, never overwrite either (the backup is hard-linked into place,
+    never renamed over one): the backup is the original from before any edit.
     """
     source, backup, marker = Path(path), backup_path(path), created_marker(path)
     if backup.exists():
@@ -87,9 +89,9 @@ def backup_once(path: str | os.PathLike) -> Path | None:
         stat = source.stat()
         if (stat.st_uid, stat.st_gid) != (os.getuid(), os.getgid()):
             os.chown(tmp, stat.st_uid, stat.st_gid)
-        os.replace(tmp, backup)
-    except BaseException:
+        with contextlib.suppress(FileExistsError):  # never os.replace: a backup made meanwhile is the original
+            os.link(tmp, backup)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
     fsync_dir(backup.parent)
     return backup
