@@ -27,6 +27,7 @@ from .zone import next_serial, render_zone, soa_serial, zone_origin
 
 Checker = Callable[[str, str], None]  #: (zone origin, path of a candidate file) -> raises DnsError
 COMMAND_TIMEOUT = 60
+RELOAD_SUFFIX = ".sipxha-reload"  #: marker of a written zone whose reload has not succeeded yet
 
 
 @dataclass(frozen=True)
@@ -73,15 +74,36 @@ def validate(change: ZoneChange, check: Checker) -> None:
         check(change.origin, candidate)
 
 
+def reload_marker(path: str | os.PathLike) -> Path:
+    """The marker saying that the zone file at ``path`` was written but the DNS server has not loaded it yet."""
+    path = Path(path)
+    return path.with_name(path.name + RELOAD_SUFFIX)
+
+
+def reload_pending(path: str | os.PathLike) -> bool:
+    """True when an earlier run wrote the zone file and its reload failed (or never ran)."""
+    return reload_marker(path).exists()
+
+
 def apply_zonefile(change: ZoneChange, check: Checker, reload: Callable[[], None] | None) -> bool:
-    """Validate, back up the original once, replace atomically and reload; False when nothing changed."""
-    if not change.changed:
+    """Validate, back up the original once, replace atomically and reload; False when nothing was done.
+
+    With a ``reload``, a marker (:func:`reload_marker`) is left from before the write until the reload
+    succeeds, so that a failed (or interrupted) reload is run again by the next call even though the
+    file itself is then already up to date.
+    """
+    marker = reload_marker(change.path)
+    if change.changed:
+        validate(change, check)
+        backup_once(change.path)
+        if reload is not None:
+            atomic_write(marker, b"", mode=0o600)
+        atomic_write(change.path, change.new.encode("utf-8"), mode=0o644)
+    elif reload is None or not marker.exists():
         return False
-    validate(change, check)
-    backup_once(change.path)
-    atomic_write(change.path, change.new.encode("utf-8"), mode=0o644)
     if reload is not None:
         reload()
+        marker.unlink(missing_ok=True)
     return True
 
 

@@ -63,6 +63,10 @@ def zonefile(name: str, reload: bool = True) -> dict[str, Any]:
         fleet = fleet_from(__pillar__)
         settings = fleet.dns.zonefile
         change = zf.plan_zonefile(fleet, name, settings, datetime.date.today())
+        command = settings.reload if settings is not None and reload else None
+        if not change.changed and command and zf.reload_pending(name):
+            _retry_reload(ret, change, command)
+            return
         if not change.changed:
             ret["comment"] = f"Zone file {name} is up to date (serial {change.old_serial})"
             return
@@ -71,12 +75,21 @@ def zonefile(name: str, reload: bool = True) -> dict[str, Any]:
             zf.validate(change, zf.named_checkzone)
             ret.update(result=None, comment=f"Would write zone file {name} (serial {change.new_serial})")
             return
-        command = settings.reload if settings is not None and reload else None
         zf.apply_zonefile(change, zf.named_checkzone, zf.command_reloader(command) if command else None)
         reloaded = f" and ran {command!r}" if command else ""
         ret["comment"] = f"Wrote zone file {name} (serial {change.new_serial}){reloaded}"
 
     return _run(name, body)
+
+
+def _retry_reload(ret: dict[str, Any], change: zf.ZoneChange, command: str) -> None:
+    """The zone file is up to date but an earlier reload failed: the DNS server still serves the old zone."""
+    ret["changes"] = {"reload": {"old": "failed earlier", "new": command}}
+    if __opts__["test"]:
+        ret.update(result=None, comment=f"Would run {command!r}: zone file {change.path} was never loaded")
+        return
+    zf.apply_zonefile(change, zf.named_checkzone, zf.command_reloader(command))
+    ret["comment"] = f"Ran {command!r}: zone file {change.path} (serial {change.old_serial}) was never loaded"
 
 
 def nsupdate(name: str) -> dict[str, Any]:
