@@ -1,6 +1,6 @@
 """Signing throughput: the sipxha CA core vs raw ``cryptography`` vs ``openssl x509 -req``, in one run.
 
-    python benchmarks/ca_sign.py [--count 500] [--json benchmarks/results/ca_sign.json]
+    python benchmarks/ca_sign.py [--count 500] [--rounds 5] [--json benchmarks/results/ca_sign.json]
 
 - ``sipxha CA``: :meth:`CertificateAuthority.sign` as the runner calls it per request: CSR parse and
   signature check, policy (key strength, exact names), CA key decryption, serial, certificate, and
@@ -9,7 +9,8 @@
 - ``cryptography``: the same certificate built and signed with an in-memory key, nothing else.
 - ``openssl x509 -req``: one ``openssl`` process per certificate (the CA key encrypted, ``-passin``).
 
-CSRs (EC P-256) are made before timing. Prints a table and writes JSON.
+CSRs (EC P-256) are made before timing; the methods take turns on batches of ``count / rounds`` CSRs
+(order alternating), so machine noise hits all three alike. Prints a table and writes JSON.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from saltext_sipxha.core.pki.ca import CertificateAuthority
-from saltext_sipxha.core.pki.names import planned_names, san_extension
-from saltext_sipxha.core.pki.servercert import build_csr
-from saltext_sipxha.core.settings import PkiSettings
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+from benchmarks.stats import summary  # noqa: E402
+from saltext_sipxha.core.pki.ca import CertificateAuthority  # noqa: E402
+from saltext_sipxha.core.pki.names import planned_names, san_extension  # noqa: E402
+from saltext_sipxha.core.pki.servercert import build_csr  # noqa: E402
+from saltext_sipxha.core.settings import PkiSettings  # noqa: E402
 
 PASSPHRASE = b"benchmark-passphrase"
 NAMES = planned_names("example.com", "sipxpbx1.example.com")
@@ -97,33 +100,49 @@ def openssl_version() -> str:
     return subprocess.run(["openssl", "version"], check=False, capture_output=True, text=True).stdout.strip()
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=500)
-    parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "ca_sign.json")
-    args = parser.parse_args(argv)
+def run(count: int = 500, chunks: int = 5) -> dict:
+    """Sign ``count`` CSRs with each method, in ``chunks`` interleaved rounds; per-round ms/cert and totals."""
+    size = max(1, count // chunks)
     with tempfile.TemporaryDirectory(prefix="sipxha-bench-") as tmp:
         work = Path(tmp)
         ca = CertificateAuthority(work / "ca", PASSPHRASE)
         ca.create("ca.example.com", PkiSettings(ca_name="ca.example.com"))
-        csrs = make_csrs(args.count)
-        results = {
-            "sipxha CA (runner core)": bench_core(ca, csrs),
-            "cryptography (raw sign)": bench_cryptography(ca, csrs),
-            "openssl x509 -req (per cert)": bench_openssl(ca, csrs, work),
+        csrs = make_csrs(size * chunks)
+        methods = {
+            "sipxha CA (runner core)": lambda batch: bench_core(ca, batch),
+            "cryptography (raw sign)": lambda batch: bench_cryptography(ca, batch),
+            "openssl x509 -req (per cert)": lambda batch: bench_openssl(ca, batch, work),
         }
-    rows = [
-        {"method": name, "count": args.count, "seconds": round(sec, 4),
-         "ms_per_cert": round(1000 * sec / args.count, 3), "certs_per_second": round(args.count / sec, 1)}
-        for name, sec in results.items()
-    ]  # fmt: skip
-    print(f"{'method':32} {'count':>6} {'total s':>9} {'ms/cert':>9} {'certs/s':>9}")
+        seconds: dict[str, list[float]] = {name: [] for name in methods}
+        for index in range(chunks):
+            batch = csrs[index * size : (index + 1) * size]
+            for name in methods if index % 2 == 0 else reversed(methods):
+                seconds[name].append(methods[name](batch))
+    rows = []
+    for name, values in seconds.items():
+        total = sum(values)
+        rows.append({"method": name, "count": size * chunks, "seconds": round(total, 4),
+                     "ms_per_cert": round(1000 * total / (size * chunks), 3),
+                     "certs_per_second": round(size * chunks / total, 1),
+                     "ms_per_cert_by_round": summary([1000 * v / size for v in values], digits=3)})  # fmt: skip
+    core = rows[0]["seconds"]
     for row in rows:
+        row["sipxha_time_ratio"] = round(core / row["seconds"], 2)
+    return {"benchmark": "ca_sign", "python": platform.python_version(), "machine": platform.machine(),
+            "openssl": openssl_version(), "rounds": chunks, "results": rows}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "ca_sign.json")
+    args = parser.parse_args(argv)
+    report = run(args.count, args.rounds)
+    print(f"{'method':32} {'count':>6} {'total s':>9} {'ms/cert':>9} {'certs/s':>9}")
+    for row in report["results"]:
         print(f"{row['method']:32} {row['count']:>6} {row['seconds']:>9.3f} {row['ms_per_cert']:>9.3f} "
               f"{row['certs_per_second']:>9.1f}")  # fmt: skip
-    report = {"benchmark": "ca_sign", "python": platform.python_version(), "machine": platform.machine(),
-              "openssl": openssl_version(),
-              "results": rows}  # fmt: skip
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"written: {args.json}")

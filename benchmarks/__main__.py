@@ -1,0 +1,114 @@
+"""``make bench``: measure saltext-sipxha against baselines run alongside it; write docs/benchmarks.{md,json}.
+
+    python -m benchmarks [--quick] [--only fleet,memory,dns,ca] [--keep]
+
+Parts (each a ratio against a baseline measured in the same run, rounds interleaved, medians + spread):
+
+- ``fleet``: a real salt-master and three salt-minions on 127.0.0.1 (:mod:`benchmarks.converge`);
+- ``memory``: ``salt-call --local`` processes on a masterless sandbox (:mod:`benchmarks.memory`);
+- ``dns``: plan + zone rendering for N servers against dnspython (:mod:`benchmarks.dns_render`);
+- ``ca``: signing 500 CSRs against raw ``cryptography`` and ``openssl x509 -req`` (:mod:`benchmarks.ca_sign`).
+
+Everything runs under ``.tmp/bench-*`` in the repository (removed at the end unless ``--keep``);
+every process started is stopped before the part ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "src"), str(REPO)]
+
+from benchmarks import ca_sign, converge, dns_render, memory, report  # noqa: E402
+from benchmarks.local import local_minion  # noqa: E402
+from benchmarks.sandbox import running_fleet  # noqa: E402
+
+PARTS = ("fleet", "memory", "dns", "ca")
+#: rounds per figure: (full run, --quick)
+ROUNDS = {"rerun": (7, 2), "first": (3, 1), "beacon": (3, 1), "memory": (5, 2), "dns": (3, 1), "ca": (5, 2)}
+
+
+def fleet_part(root: Path, rounds: dict[str, int]) -> dict[str, Any]:
+    with running_fleet(root) as sipx:
+        pillar = converge.prepare(sipx)
+        baseline = {converge.BASELINE: sipx.salt_call("sipxpbx1", "pillar.get", converge.BASELINE).data}
+        rerun = converge.converged_rerun(sipx, rounds["rerun"])
+        renewal = converge.beacon_renewal(sipx, pillar, baseline, rounds["beacon"])
+        first = converge.first_convergence(sipx, pillar, rounds["first"])
+    return {"converged_rerun": rerun, "first_convergence": first, "recertification": renewal}
+
+
+def run_parts(root: Path, parts: list[str], quick: bool) -> dict[str, Any]:
+    rounds = {name: pair[1 if quick else 0] for name, pair in ROUNDS.items()}
+    results: dict[str, Any] = {}
+    for part in parts:
+        started = time.monotonic()
+        print(f"[bench] {part} ...", flush=True)
+        if part == "fleet":
+            results[part] = fleet_part(root / "fleet", rounds)
+        elif part == "memory":
+            results[part] = memory.run(local_minion(root / "local"), rounds["memory"])
+        elif part == "dns":
+            results[part] = dns_render.run(rounds["dns"])
+        elif part == "ca":
+            results[part] = ca_sign.run(100 if quick else 500, rounds["ca"])
+        results[part]["elapsed_s"] = round(time.monotonic() - started, 1)
+        print(f"[bench] {part} done in {results[part]['elapsed_s']} s", flush=True)
+    return results
+
+
+def machine() -> dict[str, Any]:
+    import salt.version  # pylint: disable=import-outside-toplevel
+
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "salt": salt.version.__version__,
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "loadavg_at_start": [round(value, 2) for value in os.getloadavg()],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run, not for the docs)")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {PARTS}")
+    parser.add_argument("--keep", action="store_true", help="keep the .tmp/bench-* folder")
+    parser.add_argument("--out", type=Path, default=REPO / "docs", help="where benchmarks.md/.json go")
+    args = parser.parse_args()
+    parts = [part for part in args.only.split(",") if part]
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
+    (REPO / ".tmp").mkdir(exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="bench-", dir=REPO / ".tmp"))
+    logging.basicConfig(filename=root / "bench.log", level=logging.WARNING, force=True)
+    started = time.monotonic()
+    data = {"machine": machine(), "quick": args.quick}
+    try:
+        data |= run_parts(root, parts, args.quick)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    data["elapsed_s"] = round(time.monotonic() - started, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "benchmarks.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    (args.out / "benchmarks.md").write_text(report.render(data), encoding="utf-8")
+    print(f"[bench] wrote {args.out / 'benchmarks.md'} and benchmarks.json in {data['elapsed_s']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The prose of ``docs/benchmarks.md``: how each figure is measured and what it shows (see :mod:`.report`)."""
+
+METHOD = """\
+How to read it: every figure is measured in this one run next to a baseline doing the same job another
+way; variants take turns round by round (the order alternating), so a busy machine slows both alike.
+Times are medians with (min-max, number of rounds); a ratio is `sipxha` time / baseline time (lower is
+better), of the medians, with the range of the per-round ratios. The machine is a shared 2-core VM:
+absolute times vary from run to run, ratios much less."""
+
+RERUN = """\
+## 1. Converged re-run: `state.apply sipxha` with nothing to change
+
+A real salt-master and three salt-minions (salt-factories, standalone, 127.0.0.1; `tests/support/fleet.py`),
+fleet converged once. Baseline: `benchmarks/baseline.sls` (as the `sipxha_bench` SLS) manages exactly the
+files the `sipxha` SLS manages on that minion (role files, Kea configuration on sipxpbx1, `ssl.key`,
+`ssl.crt`, the CA file, its hash link) with plain `file.managed` (`source: salt://`, same contents and
+modes) and `file.symlink`, already converged too. Each sample is one `salt-call state.apply <sls>` process
+on the minion (its wall time includes Salt's start-up, authentication and pillar compile, the same for
+both) and the sum of the `duration` fields of its state return. A run that changes anything aborts the
+benchmark. The last rows are the same comparison masterless (`salt-call --local`, `file_client: local`,
+signing with the `sipxha_pki:local_ca`), from the memory part's processes."""
+
+RERUN_PROFILE = """\
+Profile (pyinstrument over `salt-call state.apply sipxha` on a converged DS, real master): of ~1.3 s in
+the states, `sipxha_pki.certificate` took ~1.27 s, nearly all of it in `publish.runner` calls to the
+master (`sipxha_pki.ca_cert` on every run; `sipxha_pki.sign` only when due); `sipxha.role` 0.06 s; loading
+the state modules (cryptography, lxml) 0.18 s. On the master, each `peer_run` call builds a new
+`salt.runner.Runner` (loader, job id, events) before our `sipxha_ca.ca_cert` (a file read) runs. The
+role, DHCP and certificate checks themselves are cheaper than 13-15 `file.managed` states: masterless,
+where the CA certificate is read from disk, `sipxha` is at or below the baseline.
+
+Why this is not fixed here: the one master round trip per run is how the state notices that the CA
+changed on the master (contract: "a new certificate ... when the CA changed"), and its cost is Salt's
+`peer_run` machinery, not our code. The fixes are design changes for the PKI owner, not a tuning:
+(a) deliver the CA certificate in the minion's pillar (an `ext_pillar` on the master: the pillar is
+compiled for every run anyway, so no extra round trip), or (b) ask the master at most every
+`pki:ca_check_interval` and trust the installed CA in between (the beacon already watches expiry and
+issuer). Either removes ~0.3-0.5 s per converged run."""
+
+FIRST = """\
+## 2. First convergence and re-certification
+
+First convergence: fresh sipX 3.x trees on all three minions (no HA edits, no key, no certificate), then
+`salt 'sipxpbx*' state.apply sipxha` from the master: role files, DHCP on sipxpbx1, and on every minion a
+new EC key, a CSR signed by the master's CA through `peer_run` (`sipxha_ca.sign`: the minion's pillar
+compiled on the master, policy, signature, index). Baseline: `state.apply sipxha_bench` on fresh trees,
+writing the same final files (certificates copied, nothing signed).
+
+Re-certification: the `sipxha_cert` beacon (interval 1 s) on sipxpbx2 with a 10-day certificate; a
+pillar change (`pki: {days: 30, renew_days: 15}`) makes it due; measured from the moment the beacon's
+`sipxha/cert/expiring` event arrives on the master's event bus (a listener in the benchmark) to the
+mtime of the new `ssl.crt`: reactor, `local.state.apply` job, the minion's `state.apply sipxha`, signing.
+Baseline: the same due renewal started directly by `salt sipxpbx2 state.apply sipxha` (no beacon
+configured), wall time of the `salt` command."""
+
+FIRST_AFTER = """\
+No goal was set for these. First convergence costs what signing costs: per minion a key, a CSR and two
+`peer_run` round trips (CA certificate, signature), the master compiling that minion's pillar to
+authorise it; the baseline copies certificates instead. The event path adds nothing measurable to
+the renewal itself (the reactor's job starts faster than a `salt` CLI process); what an operator waits
+for in practice is the beacon interval (default 3600 s) plus this."""
+
+DNS = """\
+## 3. Plan + zone rendering for N servers
+
+`sipxha`: `build_plan(pillar)` (validating every key) and `render_zone` (every SRV/NS/A/SOA record as
+dnspython rdata, then the master file text). Baseline: dnspython alone putting the same prebuilt
+records into a `dns.zone.Zone` and `Zone.to_text()`; neither the plan nor record construction is
+timed for it, so the comparison favours dnspython. Series `full` is the contract's default (every peer
+a fallback: 3N² + 2N SRV records, so N = 1000, three million records, is left out); series
+`max_fallbacks=2` is the contract's setting for large fleets (records linear in N)."""
+
+DNS_AFTER = """\
+Linear growth: µs/record stays flat from tens to a hundred thousand records and the straight-line fit
+of time against records has R² ≈ 1 in both series, for `sipxha` as for dnspython. No goal was set;
+`sipxha` including the plan stays within a small factor of dnspython's serialisation alone."""
+
+CA = """\
+## 4. CA signing throughput
+
+`benchmarks/ca_sign.py` (also runnable alone): 500 EC P-256 CSRs, made before timing, signed in
+{rounds} rounds of equal batches, the methods taking turns. `sipxha CA`: `CertificateAuthority.sign` as
+the runner calls it per request (CSR parse and signature check, policy, CA key decryption, serial, the
+locked `index.json` update with atomic write and fsync); not included: the runner's pillar compile and
+Salt's transport. `cryptography`: the same certificate built and signed with an in-memory key, nothing
+else. `openssl x509 -req`: one `{openssl}` process per certificate, CA key encrypted (`-passin`)."""
+
+CA_AFTER = """\
+No goal was set. Per certificate the CA core decrypts the CA key and rewrites the whole index (fsync),
+so its time per certificate grows with the number of certificates issued (the rounds' spread shows
+it); still far below one `peer_run` round trip and irrelevant for a sipX fleet's handful of servers.
+An append-only index would be the fix for a CA issuing thousands."""
+
+MEMORY = """\
+## 5. Resident memory of a minion process
+
+Method: each sample is one `salt-call --local` process on a converged masterless sandbox (sipxpbx1,
+`file_client: local`, local CA), run through `benchmarks/rss_call.py`, which reads `VmRSS` from
+`/proc/self/status` just before the process exits, after the call. To run a minion *without* the
+extension in the same venv, `--hide-extension` filters saltext_sipxha's `salt.loader` entry point out
+of `salt.utils.entrypoints.iter_entry_points` before Salt looks for extensions: the same interpreter,
+Salt and config; Salt just never sees (or imports) the extension. A `salt-call` process holds the same
+loaders a `salt-minion` job process does (execution, state, renderer, grains and pillar modules), so
+the difference is what the extension adds to a minion running it."""
+
+MEMORY_AFTER = """\
+No goal was set. Installed but unused, the extension costs nothing measurable (only its package
+`__init__` is imported to find the loader folders). Applying `sipxha` adds its modules and core plus
+what they import that a plain `file.managed` run does not (lxml, cryptography's x509 and dnspython)."""
