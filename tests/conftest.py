@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from saltfactories.plugins.event_listener import EventListener
 
+from tests.support.named import running_named
+
 LOOPBACK = "127.0.0.1"
 
 
@@ -38,3 +40,18 @@ def pytest_unconfigure(config):
     from salt._logging.impl import shutdown_temp_handler
 
     shutdown_temp_handler()
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory):
+    """A real BIND ``named`` on loopback with a dynamic ``example.com`` (nsupdate mode, TSIG key)."""
+    with running_named(tmp_path_factory.mktemp("named")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def zone_named(tmp_path_factory):
+    """A real BIND ``named`` serving ``example.com`` from the file zone-file mode writes (``rndc reload``)."""
+    root = tmp_path_factory.mktemp("named-zonefile")
+    with running_named(root, zone_file=root / "db.sipxha.example.com") as server:
+        yield server

@@ -22,7 +22,8 @@ ADDRESSES = {"sipxpbx1": "127.0.0.11", "sipxpbx2": "127.0.0.12", "sipxpbx3": "12
 
 
 @pytest.fixture(scope="module")
-def named(tmp_path_factory):
+def loopback_named(tmp_path_factory):
+    """A BIND whose zone maps every server's name to a loopback address, so probes stay on this machine."""
     with running_named(tmp_path_factory.mktemp("named-verify")) as server:
         update = dns.update.UpdateMessage(ZONE, keyring=dns.tsigkeyring.from_text({TSIG_NAME: server.tsig_secret}))
         for minion_id, address in ADDRESSES.items():
@@ -43,7 +44,8 @@ def _verify(fleet, named) -> dict:
     return ret.data
 
 
-def test_verify_whole_fleet_and_failover(fleet, named):
+def test_verify_whole_fleet_and_failover(fleet, loopback_named):
+    named = loopback_named  # serves the servers' names on loopback addresses
     ports = {"proxy": free_port(), "registrar": free_port(), "authproxy": free_port(), "registrar_xmlrpc": free_port()}
     pillar = fleet.default_pillar() | {"ports": ports, "dns": {"nsupdate": named.nsupdate_pillar()}}
     for minion_id, address in ADDRESSES.items():

@@ -27,3 +27,16 @@ def fleet(count: int = 3, domain: str = "example.com", **extra: Any) -> dict[str
         for i in range(1, count + 1)
     }
     return {"domain": domain, "servers": servers, "service": {"manage": False}} | extra
+
+
+def dhcp(server: str, config: str) -> dict[str, Any]:
+    """A complete ``sipxha:dhcp`` for a test network, rendered on ``server`` into ``config``."""
+    return {
+        "server": server,
+        "subnet": "192.0.2.0/24",
+        "pool": {"start": "192.0.2.100", "end": "192.0.2.199"},
+        "router": "192.0.2.1",
+        "dns_servers": ["192.0.2.53"],
+        "ntp_servers": ["192.0.2.1"],
+        "config": config,
+    }

@@ -13,25 +13,11 @@ from saltext_sipxha.core.role import ROLE_FILES, _editors, plan_role
 from saltext_sipxha.core.uninstall import apply_uninstall, managed_paths, plan_uninstall
 from tests.support import pillars
 from tests.support.sipxtree import write_sipx_tree
-
-DHCP = {
-    "subnet": "192.0.2.0/24",
-    "pool": {"start": "192.0.2.100", "end": "192.0.2.199"},
-    "router": "192.0.2.1",
-    "dns_servers": ["192.0.2.53"],
-}
-
-
-def _snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
-    return {
-        str(path.relative_to(root)): (path.read_bytes(), path.stat().st_mode & 0o7777)
-        for path in sorted(root.rglob("*"))
-        if path.is_file() or path.is_symlink()
-    }
+from tests.support.snapshot import tree_snapshot
 
 
 def _pillar(tmp_path: Path) -> dict:
-    pillar = pillars.fleet(2, dhcp={"server": "sipxpbx1", "config": str(tmp_path / "kea" / "kea-dhcp4.conf"), **DHCP})
+    pillar = pillars.fleet(2, dhcp=pillars.dhcp("sipxpbx1", str(tmp_path / "kea" / "kea-dhcp4.conf")))
     for minion_id, server in pillar["servers"].items():
         etc = tmp_path / minion_id
         write_sipx_tree(etc, f"{minion_id}.example.com", server["address"])
@@ -51,28 +37,28 @@ def _install(pillar: dict) -> None:
 
 def test_install_swap_uninstall_is_byte_identical(tmp_path):
     pillar = _pillar(tmp_path)
-    before = _snapshot(tmp_path)
+    before = tree_snapshot(tmp_path)
     _install(pillar)
     swapped = copy.deepcopy(pillar)
     swapped["servers"]["sipxpbx1"]["role"], swapped["servers"]["sipxpbx2"]["role"] = "distributed", "master"
     _install(swapped)
-    assert _snapshot(tmp_path) != before
+    assert tree_snapshot(tmp_path) != before
     fleet = build_plan(swapped)
     done = [line for minion_id in pillar["servers"] for line in apply_uninstall(plan_uninstall(fleet, minion_id))]
     assert f"removed {tmp_path / 'kea' / 'kea-dhcp4.conf'}" in done
     assert f"restored {tmp_path / 'sipxpbx2' / 'WatchDog.xml'}" in done
-    assert _snapshot(tmp_path) == before
+    assert tree_snapshot(tmp_path) == before
     assert not plan_uninstall(fleet, "sipxpbx1").pending, "a second uninstall has nothing to do"
 
 
 def test_test_mode_plan_writes_nothing_and_shows_diffs(tmp_path):
     pillar = _pillar(tmp_path)
     _install(pillar)
-    installed = _snapshot(tmp_path)
+    installed = tree_snapshot(tmp_path)
     plan = plan_uninstall(build_plan(pillar), "sipxpbx2")
     assert plan.pending
     assert any("sipxha-disabled" in change.diff() for change in plan.changes)
-    assert _snapshot(tmp_path) == installed
+    assert tree_snapshot(tmp_path) == installed
 
 
 def test_files_without_backup_are_never_touched(tmp_path):

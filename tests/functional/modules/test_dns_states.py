@@ -5,22 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.support import pillars
-from tests.support.named import HOST, free_port, new_secret, running_named, silent_tcp_port
+from tests.support.named import HOST, free_port, new_secret, silent_tcp_port
 
 pytestmark = pytest.mark.skipif(not __import__("shutil").which("named"), reason="bind9 not installed")
-
-
-@pytest.fixture(scope="module")
-def named(tmp_path_factory):
-    with running_named(tmp_path_factory.mktemp("named")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def zone_named(tmp_path_factory):
-    root = tmp_path_factory.mktemp("named-zonefile")
-    with running_named(root, zone_file=root / "db.sipxha.example.com") as server:
-        yield server
 
 
 def updates_approved(named) -> int:

@@ -14,6 +14,7 @@ from salt.exceptions import SaltInvocationError
 
 from tests.support import pillars
 from tests.support.sipxtree import sipx_files, write_sipx_tree
+from tests.support.snapshot import tree_snapshot
 
 FQDN, ADDRESS = "sipxpbx1.example.com", "192.0.2.11"
 
@@ -39,13 +40,9 @@ def _pillar(etc: Path, role: str = "master", **extra):
     return pillar
 
 
-def _snapshot(etc: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(etc.iterdir())}
-
-
 def test_role_distributed(loaders, set_pillar, etc, testmode):
     set_pillar(_pillar(etc, "distributed"))
-    before = _snapshot(etc)
+    before = tree_snapshot(etc)
     ret = loaders.states.sipxha.role(name="sipxha-role", test=testmode)
     watchdog = str(etc / "WatchDog.xml")
     assert watchdog in ret.changes
@@ -53,29 +50,29 @@ def test_role_distributed(loaders, set_pillar, etc, testmode):
     if testmode:
         assert ret.result is None
         assert "would update" in ret.comment
-        assert _snapshot(etc) == before
+        assert tree_snapshot(etc) == before
         return
     assert ret.result is True
     text = (etc / "WatchDog.xml").read_text()
     assert '<process name="SIPRegistrar"' in text and '<!-- sipxha-disabled: <process name="MediaServer"' in text
-    assert (etc / "WatchDog.xml.bak").read_bytes() == before["WatchDog.xml"]
+    assert (etc / "WatchDog.xml.bak").read_bytes() == before["WatchDog.xml"][0]
     assert "CONFIG_SERVER_ADDR=sipxpbx2.example.com\n" in (etc / "config.defs").read_text()
     again = loaders.states.sipxha.role(name="sipxha-role")
     assert again.result is True and again.changes == {}
 
 
 def test_role_master_then_demoted_then_promoted(loaders, set_pillar, etc, testmode):
-    original = _snapshot(etc)
+    original = tree_snapshot(etc)
     set_pillar(_pillar(etc, "distributed"))
     assert loaders.states.sipxha.role(name="r").result is True
     set_pillar(_pillar(etc, "master"))
     ret = loaders.states.sipxha.role(name="r", test=testmode)
     assert ret.result is (None if testmode else True)
     if testmode:
-        assert (etc / "WatchDog.xml").read_bytes() != original["WatchDog.xml"]
+        assert (etc / "WatchDog.xml").read_bytes() != original["WatchDog.xml"][0]
         return
     for name in ("WatchDog.xml", "ProcessDefinitions.xml"):
-        assert (etc / name).read_bytes() == original[name], name
+        assert (etc / name).read_bytes() == original[name][0], name
     assert "CONFIG_SERVER_ADDR=${MY_IP_ADDR}\n" in (etc / "config.defs").read_text()
     assert "sipxha: sipxpbx3.example.com" in (etc / "topology.xml").read_text()
 
@@ -91,11 +88,11 @@ def test_bad_pillar_fails_before_touching_files(loaders, set_pillar, etc, testmo
     pillar = _pillar(etc, "distributed")
     pillar["servers"]["sipxpbx3"]["index"] = 2
     set_pillar(pillar)
-    before = _snapshot(etc)
+    before = tree_snapshot(etc)
     ret = loaders.states.sipxha.role(name="r", test=testmode)
     assert ret.result is False
     assert "sipxha:servers:sipxpbx3:index" in ret.comment
-    assert _snapshot(etc) == before
+    assert tree_snapshot(etc) == before
 
 
 def test_hostile_file_fails_and_nothing_is_touched(loaders, set_pillar, etc, testmode):
@@ -103,25 +100,17 @@ def test_hostile_file_fails_and_nothing_is_touched(loaders, set_pillar, etc, tes
         '<?xml version="1.0"?>\n<!DOCTYPE routes [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<routes>&x;</routes>\n'
     )
     set_pillar(_pillar(etc, "distributed"))
-    before = _snapshot(etc)
+    before = tree_snapshot(etc)
     ret = loaders.states.sipxha.role(name="r", test=testmode)
     assert ret.result is False
     assert "forwardingrules.xml" in ret.comment and "entities" in ret.comment
-    assert _snapshot(etc) == before
+    assert tree_snapshot(etc) == before
 
 
 def test_dhcp_state_renders_on_the_dhcp_server_only(loaders, set_pillar, etc, tmp_path, testmode):
     config = tmp_path / "kea" / "kea-dhcp4.conf"
     config.parent.mkdir()
-    dhcp = {
-        "server": "sipxpbx1",
-        "subnet": "192.0.2.0/24",
-        "pool": {"start": "192.0.2.100", "end": "192.0.2.199"},
-        "router": "192.0.2.1",
-        "dns_servers": ["192.0.2.53"],
-        "ntp_servers": ["192.0.2.1"],
-        "config": str(config),
-    }
+    dhcp = pillars.dhcp("sipxpbx1", str(config))
     set_pillar(_pillar(etc, dhcp=dhcp))
     ret = loaders.states.sipxha.dhcp(name="dhcp", test=testmode)
     assert str(config) in ret.changes

@@ -1,7 +1,6 @@
 """DNS integration fixtures: real ``named`` servers next to the session's Salt fleet.
 
-- ``named``: a dynamic ``example.com`` (nsupdate mode), key :data:`tests.support.named.TSIG_NAME`.
-- ``zone_named``: ``example.com`` served from a file that zone-file mode writes and ``rndc`` reloads.
+- ``named`` / ``zone_named`` (from ``tests/conftest.py``): BIND for nsupdate mode / zone-file mode.
 - ``apply_dns(minion_id, *args)``: ``salt-call state.apply sipxha.dns`` on that minion, returning
   ``(ret, states)`` with ``states`` the per-state results keyed by state id prefix (``sipxha-dns-...``).
 """
@@ -12,22 +11,7 @@ import shutil
 
 import pytest
 
-from tests.support.named import running_named
-
 pytestmark = pytest.mark.skipif(shutil.which("named") is None, reason="bind9 not installed")
-
-
-@pytest.fixture(scope="module")
-def named(tmp_path_factory):
-    with running_named(tmp_path_factory.mktemp("named")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def zone_named(tmp_path_factory):
-    root = tmp_path_factory.mktemp("named-zonefile")
-    with running_named(root, zone_file=root / "db.sipxha.example.com") as server:
-        yield server
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from tests.support import pillars
 from tests.support.rolecheck import check_role
 
 pytestmark = pytest.mark.integration
@@ -64,16 +65,8 @@ def test_dhcp_on_exactly_one_server(fleet, apply_sipxha):
     pillar = fleet.default_pillar()
     for minion_id in fleet.minions:
         (fleet.etc(minion_id) / "kea").mkdir()
-    pillar["dhcp"] = {
-        "server": "sipxpbx3",
-        "subnet": "192.0.2.0/24",
-        "pool": {"start": "192.0.2.100", "end": "192.0.2.199"},
-        "router": "192.0.2.1",
-        "dns_servers": ["192.0.2.53"],
-        "ntp_servers": ["192.0.2.1"],
-        # one pillar for all: the path is sipxpbx3's sandbox, which no other minion may write
-        "config": str(fleet.etc("sipxpbx3") / "kea" / "kea-dhcp4.conf"),
-    }
+    # one pillar for all: the path is sipxpbx3's sandbox, which no other minion may write
+    pillar["dhcp"] = pillars.dhcp("sipxpbx3", str(fleet.etc("sipxpbx3") / "kea" / "kea-dhcp4.conf"))
     fleet.set_pillar(pillar)
     result = apply_sipxha()
     _assert_ok(result)
