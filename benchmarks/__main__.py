@@ -37,13 +37,12 @@ from benchmarks.sandbox import running_fleet  # noqa: E402
 
 PARTS = ("fleet", "memory", "dns", "ca")
 #: rounds per figure: (full run, --quick)
-ROUNDS = {"rerun": (7, 2), "first": (3, 1), "beacon": (3, 1), "memory": (5, 2), "dns": (3, 1), "ca": (5, 2)}
+ROUNDS = {"rerun": (6, 2), "first": (3, 1), "beacon": (3, 1), "memory": (4, 2), "dns": (3, 1), "ca": (5, 2)}
 
 
 def fleet_part(root: Path, rounds: dict[str, int]) -> dict[str, Any]:
     with running_fleet(root) as sipx:
-        pillar = converge.prepare(sipx)
-        baseline = {converge.BASELINE: sipx.salt_call("sipxpbx1", "pillar.get", converge.BASELINE).data}
+        pillar, baseline = converge.prepare(sipx)
         rerun = converge.converged_rerun(sipx, rounds["rerun"])
         renewal = converge.beacon_renewal(sipx, pillar, baseline, rounds["beacon"])
         first = converge.first_convergence(sipx, pillar, rounds["first"])

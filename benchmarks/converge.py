@@ -62,14 +62,15 @@ def fresh_trees(sipx: SipxFleet, pillar: dict[str, Any]) -> None:
     Path(pillar["dhcp"]["config"]).parent.mkdir(parents=True, exist_ok=True)
 
 
-def prepare(sipx: SipxFleet) -> dict[str, Any]:
-    """Converge the fleet once, install the baseline SLS; the pillar now has both (returned)."""
+def prepare(sipx: SipxFleet) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Converge the fleet once and install the baseline SLS; returns the sipxha pillar and the baseline's."""
     pillar = bench_pillar(sipx)
     sipx.set_pillar(pillar)
     converge_all(sipx, "sipxha")
-    sipx.set_pillar(pillar, extra=install_baseline(sipx.state_root, pillar, sipx.minions))
+    extra = install_baseline(sipx.state_root, pillar, sipx.minions)
+    sipx.set_pillar(pillar, extra=extra)
     converge_all(sipx, BASELINE)
-    return pillar
+    return pillar, extra
 
 
 def converged_rerun(sipx: SipxFleet, rounds: int) -> dict[str, Any]:

@@ -21,13 +21,14 @@ benchmark. The last rows are the same comparison masterless (`salt-call --local`
 signing with the `sipxha_pki:local_ca`), from the memory part's processes."""
 
 RERUN_PROFILE = """\
-Profile (pyinstrument over `salt-call state.apply sipxha` on a converged DS, real master): of ~1.3 s in
-the states, `sipxha_pki.certificate` took ~1.27 s, nearly all of it in `publish.runner` calls to the
-master (`sipxha_pki.ca_cert` on every run; `sipxha_pki.sign` only when due); `sipxha.role` 0.06 s; loading
-the state modules (cryptography, lxml) 0.18 s. On the master, each `peer_run` call builds a new
-`salt.runner.Runner` (loader, job id, events) before our `sipxha_ca.ca_cert` (a file read) runs. The
-role, DHCP and certificate checks themselves are cheaper than 13-15 `file.managed` states: masterless,
-where the CA certificate is read from disk, `sipxha` is at or below the baseline.
+Profile (pyinstrument over one `salt-call state.apply sipxha` on the converged DS sipxpbx2, real master;
+3.1 s in all against 2.3 s for `sipxha_bench`): `sipxha_pki.certificate` 0.32 s, of which 0.305 s is
+the `publish.runner` call of `sipxha_pki.ca_cert` (the master's CA certificate, asked on every run);
+importing the extension's state modules and core (lxml, cryptography's x509) 0.18 s; `sipxha.role` and
+`sipxha.dhcp` a few ms each. On the master, each `peer_run` call builds a new `salt.runner.Runner`
+(loaders, a job id, events) before our `sipxha_ca.ca_cert` (a file read) runs. Without that round trip
+the `sipxha` states take ~20 ms against the baseline's ~250 ms for 13-16 `file.managed` states: the
+masterless rows, where the CA certificate is read from disk, show it.
 
 Why this is not fixed here: the one master round trip per run is how the state notices that the CA
 changed on the master (contract: "a new certificate ... when the CA changed"), and its cost is Salt's
@@ -73,7 +74,11 @@ a fallback: 3N² + 2N SRV records, so N = 1000, three million records, is left o
 DNS_AFTER = """\
 Linear growth: µs/record stays flat from tens to a hundred thousand records and the straight-line fit
 of time against records has R² ≈ 1 in both series, for `sipxha` as for dnspython. No goal was set;
-`sipxha` including the plan stays within a small factor of dnspython's serialisation alone."""
+`sipxha` including the plan stays within a small factor of dnspython's serialisation alone. Profile
+(pyinstrument, N = 2000, `max_fallbacks: 2`): building records ~60 % (mostly dnspython parsing the same
+target names again, `dns.name.from_text`, and rdata construction), writing the text ~40 % (dnspython's
+`Name.relativize`/`to_text`, `SRV.to_text`), the plan ~4 %; nothing grows faster than the records. A
+cache of parsed names would save perhaps a fifth; not needed for any fleet size sipX runs at."""
 
 CA = """\
 ## 4. CA signing throughput

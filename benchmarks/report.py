@@ -156,8 +156,48 @@ def memory_section(mem: dict[str, Any]) -> list[str]:
     return lines
 
 
+def summary_section(data: dict[str, Any]) -> list[str]:
+    """One line per figure: the ratio and whether it met its goal (where the issue set one)."""
+    rows = []
+    if "fleet" in data:
+        for minion, res in data["fleet"]["converged_rerun"].items():
+            for label, key in (("wall", "ratio_wall"), ("states' durations", "ratio_states_duration")):
+                value = res[key]["of_medians"]
+                rows.append(f"| converged re-run, {minion}, real master, {label} | {value:.2f}x | <= 1.3x "
+                            f"| {_verdict(value, RERUN_GOAL)} |")  # fmt: skip
+        first, renew = data["fleet"]["first_convergence"], data["fleet"]["recertification"]
+        first_s = first["wall_s"]["sipxha"]["median"]
+        rows.append(f"| first convergence 1 MS + 2 DS with certificates, wall | "
+                    f"{first['ratio_wall']['of_medians']:.2f}x ({first_s:.1f} s) | - | - |")  # fmt: skip
+        rows.append(f"| beacon event -> renewed certificate on disk | {renew['ratio']['of_medians']:.2f}x "
+                    f"({renew['seconds']['beacon_event_to_cert']['median']:.1f} s) | - | - |")  # fmt: skip
+    if "memory" in data:
+        res = data["memory"]["masterless_rerun"]
+        for label, key in (("wall", "ratio_wall"), ("states' durations", "ratio_states_duration")):
+            value = res[key]["of_medians"]
+            rows.append(
+                f"| converged re-run, masterless, {label} | {value:.2f}x | <= 1.3x | {_verdict(value, RERUN_GOAL)} |"
+            )
+        delta, mem_ratio = data["memory"]["delta_mib"]["sipxha_applied"], data["memory"]["ratio"]["sipxha_applied"]
+        rows.append(f"| minion RSS, `state.apply sipxha` vs extension hidden | "
+                    f"{mem_ratio['of_medians']:.2f}x (+{delta:.1f} MiB) | - | - |")  # fmt: skip
+    if "dns" in data:
+        for name in ("full", "max_fallbacks=2"):
+            series = data["dns"][name]
+            last, r2 = series["rows"][-1], series["fit"]["sipxha"]["r2"]
+            rows.append(f"| plan + zone `{name}`, N={last['servers']} ({last['records']:,} records) vs dnspython | "
+                        f"{last['ratio']:.2f}x ({last['sipxha_records_per_s']:,} rec/s) | linear | "
+                        f"{'met' if r2 >= 0.99 else '**missed**'} (R² {r2}) |")  # fmt: skip
+    if "ca" in data:
+        core, raw, openssl = data["ca"]["results"]
+        rows.append(f"| CA signing, {core['count']} CSRs, vs raw cryptography / vs openssl x509 -req | "
+                    f"{raw['sipxha_time_ratio']:.0f}x / {openssl['sipxha_time_ratio']:.2f}x "
+                    f"({core['certs_per_second']} certs/s) | - | - |")  # fmt: skip
+    return ["## Summary", "", "| figure | ratio to its baseline | goal | |", "|---|---|---|---|", *rows, ""]
+
+
 def render(data: dict[str, Any]) -> str:
-    lines = header(data)
+    lines = header(data) + summary_section(data)
     if "fleet" in data:
         lines += rerun_section(data["fleet"], data.get("memory"))
         lines += convergence_section(data["fleet"])

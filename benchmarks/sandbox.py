@@ -25,6 +25,7 @@ HOST = "127.0.0.1"
 @contextlib.contextmanager
 def running_fleet(root: Path) -> Iterator[SipxFleet]:
     """Master + three minions under ``root`` (loopback only); stopped on exit."""
+    root.mkdir(parents=True, exist_ok=True)
     log_server = LogServer(log_host=HOST, log_level="error")
     listener = EventListener()
     listener.host, listener.address = HOST, f"tcp://{HOST}:{listener.port}"
