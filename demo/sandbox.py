@@ -10,11 +10,9 @@ from typing import Any
 import dns.query
 import dns.tsigkeyring
 import dns.update
-from saltfactories.manager import FactoriesManager
-from saltfactories.plugins.event_listener import EventListener
-from saltfactories.plugins.log_server import LogServer
 
-from tests.support.fleet import SipxFleet, start_fleet
+from tests.support import pillars
+from tests.support.fleet import SipxFleet, standalone_fleet
 from tests.support.named import HOST, TSIG_NAME, ZONE, Named, free_port, running_named
 from tests.support.sipp import sip_responder
 
@@ -25,25 +23,11 @@ PORTS = {"proxy": free_port(), "registrar": free_port(), "authproxy": free_port(
 @contextlib.contextmanager
 def sandbox_daemons(root: Path) -> Iterator[tuple[SipxFleet, Named]]:
     """A BIND server, then a Salt master and three minions, all under ``root``; stopped on exit."""
-    log_server = LogServer(log_host=HOST, log_level="critical")
-    listener = EventListener()
-    listener.host, listener.address = HOST, f"tcp://{HOST}:{listener.port}"
-    with contextlib.ExitStack() as stack:
-        log_server.start()
-        stack.callback(log_server.stop)
-        stack.enter_context(listener)
-        named = stack.enter_context(running_named(root / "named"))
+    with running_named(root / "named") as named:
         _address_records(named)
-        factories = FactoriesManager(
-            root_dir=root / "salt",
-            log_server_host=HOST,
-            log_server_port=log_server.log_port,
-            log_server_level="critical",
-            event_listener=listener,
-            start_timeout=120,
-        )
         print(f"Starting a salt-master and 3 salt-minions on 127.0.0.1 under {root} ...", flush=True)
-        yield stack.enter_context(start_fleet(factories, root / "fleet")), named
+        with standalone_fleet(root) as fleet:
+            yield fleet, named
 
 
 def _address_records(named: Named) -> None:
@@ -65,14 +49,7 @@ def demo_pillar(fleet: SipxFleet, named: Named, master: str = "sipxpbx1") -> dic
     pillar |= {
         "ports": PORTS,
         "dns": {"nsupdate": named.nsupdate_pillar()},
-        "dhcp": {
-            "server": "sipxpbx3",
-            "subnet": "192.0.2.0/24",
-            "pool": {"start": "192.0.2.100", "end": "192.0.2.199"},
-            "router": "192.0.2.1",
-            "dns_servers": ["192.0.2.53"],
-            "config": str(kea / "kea-dhcp4.conf"),
-        },
+        "dhcp": pillars.dhcp("sipxpbx3", str(kea / "kea-dhcp4.conf")),
         "pki": {"ca_name": "ca.example.com", "days": 365, "renew_days": 30},
     }
     return pillar

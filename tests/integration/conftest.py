@@ -22,7 +22,8 @@ def sipx_fleet(salt_factories, tmp_path_factory) -> Iterator[SipxFleet]:
 
 @pytest.fixture
 def fleet(sipx_fleet) -> Iterator[SipxFleet]:
-    """The session fleet with fresh sipX trees and the default pillar; restored after the test."""
-    sipx_fleet.reset_trees()
+    """The session fleet, idle, with the default pillar (no beacons) and fresh sipX trees."""
     sipx_fleet.set_pillar(sipx_fleet.default_pillar())
+    sipx_fleet.wait_idle()
+    sipx_fleet.reset_trees()
     yield sipx_fleet

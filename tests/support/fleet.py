@@ -19,8 +19,10 @@ Used by the integration tests (``tests/integration/conftest.py``) and by the dem
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from tests.support.sipxtree import write_sipx_tree
 REPO = Path(__file__).resolve().parents[2]
 MINION_IDS = ("sipxpbx1", "sipxpbx2", "sipxpbx3")
 CLI_TIMEOUT = 180
+LOOPBACK = "127.0.0.1"
 
 
 @dataclass
@@ -78,6 +81,22 @@ class SipxFleet:
         ret = self.salt("*", "saltutil.refresh_pillar", "wait=True")
         assert ret.returncode == 0, ret
 
+    def wait_idle(self, timeout: float = 120, settle: float = 2) -> None:
+        """Wait (bounded) until no minion runs a job, twice ``settle`` seconds apart: a state run that a
+        reactor started for an earlier test must not land in the next test's fresh sandbox."""
+        deadline, quiet_since = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            running = self.salt("*", "saltutil.running").data
+            busy = not isinstance(running, dict) or any(jobs for jobs in running.values())
+            if busy:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= settle:
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"minions still running jobs after {timeout}s")
+
     def write_pillar(self, sipxha: dict[str, Any] | None, extra: dict[str, Any] | None = None) -> None:
         """Write the pillar files only (the master reads them on the next pillar compile)."""
         data = dict(extra or {})
@@ -112,6 +131,7 @@ def _master_config(root: Path, pillar_root: Path, state_root: Path) -> dict[str,
         "sipxha_ca": {"dir": str(root / "ca"), "passphrase_file": str(root / "ca-passphrase")},
         "open_mode": False,
         "log_level_logfile": "info",
+        "log_level": "critical",
     }
 
 
@@ -125,7 +145,9 @@ def start_fleet(factories: Any, root: Path, minion_ids: tuple[str, ...] = MINION
     os.chmod(root / "ca-passphrase", 0o600)
     master = factories.salt_master_daemon("sipxha-master", overrides=_master_config(root, pillar_root, state_root))
     minions = {
-        minion_id: master.salt_minion_daemon(minion_id, overrides={"log_level_logfile": "info"})
+        minion_id: master.salt_minion_daemon(
+            minion_id, overrides={"log_level_logfile": "info", "log_level": "critical"}
+        )
         for minion_id in minion_ids
     }
     fleet = SipxFleet(master=master, minions=minions, root=root, pillar_root=pillar_root, state_root=state_root)
@@ -141,3 +163,30 @@ def start_fleet(factories: Any, root: Path, minion_ids: tuple[str, ...] = MINION
         finally:
             for factory in minions.values():
                 factory.terminate()
+
+
+@contextmanager
+def standalone_fleet(root: Path, log_level: str = "critical") -> Iterator[SipxFleet]:
+    """:func:`start_fleet` outside pytest (demo, benchmarks): salt-factories' log server and event listener
+    on 127.0.0.1, every daemon's files under ``root``; everything stopped when the block ends."""
+    from saltfactories.manager import FactoriesManager
+    from saltfactories.plugins.event_listener import EventListener
+    from saltfactories.plugins.log_server import LogServer
+
+    root.mkdir(parents=True, exist_ok=True)
+    log_server = LogServer(log_host=LOOPBACK, log_level=log_level)
+    listener = EventListener()
+    listener.host, listener.address = LOOPBACK, f"tcp://{LOOPBACK}:{listener.port}"
+    with contextlib.ExitStack() as stack:
+        log_server.start()
+        stack.callback(log_server.stop)
+        stack.enter_context(listener)
+        factories = FactoriesManager(
+            root_dir=root / "salt",
+            log_server_host=LOOPBACK,
+            log_server_port=log_server.log_port,
+            log_server_level=log_level,
+            event_listener=listener,
+            start_timeout=120,
+        )
+        yield stack.enter_context(start_fleet(factories, root / "fleet"))
