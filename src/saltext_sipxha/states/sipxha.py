@@ -136,7 +136,10 @@ def uninstalled(name: str) -> dict[str, Any]:
             ret["result"] = None
             ret["comment"] = f"would restore or remove {len(ret['changes'])} file(s)"
             return ret
-        ret["comment"] = "\n".join(apply_uninstall(plan))
+        done = apply_uninstall(plan)
+        restored = sum(line.startswith("restored") for line in done)
+        summary = f"sipxha undone: {restored} file(s) restored from .bak, {len(done) - restored} removed"
+        ret["comment"] = "\n".join([summary, *done])
         return ret
     except SipxhaError as err:
         return _failed(ret, err)
