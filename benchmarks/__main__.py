@@ -33,7 +33,7 @@ sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
 from benchmarks import ca_sign, converge, dns_render, memory, report  # noqa: E402
 from benchmarks.local import local_minion  # noqa: E402
-from benchmarks.sandbox import running_fleet  # noqa: E402
+from tests.support.fleet import standalone_fleet  # noqa: E402
 
 PARTS = ("fleet", "memory", "dns", "ca")
 #: rounds per figure: (full run, --quick)
@@ -41,7 +41,7 @@ ROUNDS = {"rerun": (6, 2), "first": (3, 1), "beacon": (3, 1), "memory": (4, 2), 
 
 
 def fleet_part(root: Path, rounds: dict[str, int]) -> dict[str, Any]:
-    with running_fleet(root) as sipx:
+    with standalone_fleet(root, log_level="error") as sipx:
         pillar, baseline = converge.prepare(sipx)
         rerun = converge.converged_rerun(sipx, rounds["rerun"])
         renewal = converge.beacon_renewal(sipx, pillar, baseline, rounds["beacon"])

@@ -20,7 +20,6 @@ import salt.utils.yaml
 
 from benchmarks.baseline import NAME as BASELINE
 from benchmarks.baseline import install_baseline
-from benchmarks.sandbox import dhcp_pillar
 from saltext_sipxha.core.pki.ca import CertificateAuthority
 from saltext_sipxha.core.settings import PkiSettings
 from tests.support import pillars
@@ -58,7 +57,7 @@ class LocalMinion:
         etc = self.root / "sandbox" / "etc" / "sipxpbx"
         pillar = pillars.fleet(3)
         pillar["servers"][MINION]["paths"] = {"etc": str(etc), "ssl": str(etc / "ssl")}
-        pillar["dhcp"] = dhcp_pillar(MINION, self.root / "sandbox" / "kea" / "kea-dhcp4.conf")
+        pillar["dhcp"] = pillars.dhcp(MINION, str(self.root / "sandbox" / "kea" / "kea-dhcp4.conf"))
         pillar["pki"] = {"ca_name": "ca.example.com"}
         return pillar
 
