@@ -208,18 +208,25 @@ def test_a_forged_expiry_event_only_triggers_a_state_run(pki_fleet, event_listen
     jobs = wait_for_jobs(event_listener, pki_fleet.master.id, started)
     assert jobs, "the reactor never ran"
     assert all(job["fun"] == "state.apply" for job in jobs), jobs
-    time.sleep(5)  # let the triggered run finish
+    for job in jobs:  # the triggered runs have finished (and asked the CA, if they needed to)
+        assert wait_for_events(event_listener, pki_fleet.master.id, f"salt/job/{job['jid']}/ret/*", started), job
     assert {m: len(pki_fleet.issued(m)) for m in MINIONS} == before
     print(f"forged event -> reactor jobs: {[(job['fun'], job['tgt']) for job in jobs]}")
 
 
-def wait_for_jobs(event_listener, master_id, after, timeout=60.0):
-    """The jobs the master published after ``after`` (its ``salt/job/*/new`` events), waiting at most ``timeout``."""
+def wait_for_jobs(event_listener, master_id, after):
+    """The jobs the master published after ``after`` (``salt/job/*/new``), other than pillar refreshes."""
+    events = wait_for_events(event_listener, master_id, "salt/job/*/new", after, skip="saltutil.refresh_pillar")
+    return [event.data for event in events]
+
+
+def wait_for_events(event_listener, master_id, tag, after, *, skip=None, timeout=60.0):
+    """The master's events matching ``tag`` after ``after``, waiting (at most ``timeout`` s) for at least one."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        events = event_listener.get_events([(master_id, "salt/job/*/new")], after_time=after)
-        jobs = [event.data for event in events if event.data.get("fun") != "saltutil.refresh_pillar"]
-        if jobs:
-            return jobs
+        events = event_listener.get_events([(master_id, tag)], after_time=after)
+        events = [event for event in events if skip is None or event.data.get("fun") != skip]
+        if events:
+            return events
         time.sleep(0.5)
     return []
