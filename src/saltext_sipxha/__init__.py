@@ -1,6 +1,6 @@
 """saltext-sipxha: sipX PBX High Availability, converged by Salt.
 
-The package is the ``salt.loader`` entry point: Salt loads ``modules/``, ``states/``,
+The package is the ``salt.loader`` entry point: Salt loads ``modules/``, ``states/``, ``pillar/``,
 ``runners/`` and ``beacons/`` from here.
 """
 

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from saltext_sipxha.core.errors import PkiError
-from saltext_sipxha.core.pki.ca import CertificateAuthority
+from saltext_sipxha.core.pki.ca import CertificateAuthority, master_ca, master_ca_dir, read_ca_certificate
 from saltext_sipxha.core.pki.keys import load_key
 from saltext_sipxha.core.pki.servercert import build_csr
 from saltext_sipxha.core.settings import PkiSettings
@@ -148,3 +148,25 @@ def test_lifetime_and_settings_default(tmp_path):
     lifetime = cert.not_valid_after_utc - cert.not_valid_before_utc
     assert 7 * 86400 <= lifetime.total_seconds() <= 7 * 86400 + 600
     assert PkiSettings(ca_name="x").days == 365
+
+
+def test_master_config_locates_the_ca_folder_for_runner_and_ext_pillar(tmp_path):
+    assert master_ca_dir({"pki_dir": "/etc/salt/pki/master"}) == tmp_path.__class__("/etc/salt/pki/master/sipxha_ca")
+    assert master_ca_dir({"pki_dir": "/x", "sipxha_ca": {"dir": str(tmp_path)}}) == tmp_path
+    with pytest.raises(PkiError, match="config sipxha_ca must be a mapping"):
+        master_ca_dir({"pki_dir": "/x", "sipxha_ca": "/srv/ca"})
+    ca = new_ca(tmp_path)
+    opts = {"pki_dir": "/x", "sipxha_ca": {"dir": str(ca.dir), "passphrase": PASSPHRASE.decode()}}
+    assert master_ca(opts).certificate == ca.certificate
+    with pytest.raises(PkiError, match="needs passphrase or passphrase_file"):
+        master_ca({"pki_dir": "/x", "sipxha_ca": {"dir": str(ca.dir)}})
+
+
+def test_read_ca_certificate_needs_no_passphrase_and_never_the_key(tmp_path):
+    assert read_ca_certificate(tmp_path / "none") is None
+    ca = new_ca(tmp_path)
+    ca.key_path.write_bytes(b"unreadable garbage")  # the key is not read
+    assert read_ca_certificate(ca.dir) == ca.certificate
+    ca.cert_path.write_bytes(b"junk")
+    with pytest.raises(PkiError, match=r"ca\.crt: not a PEM certificate"):
+        read_ca_certificate(ca.dir)

@@ -33,5 +33,5 @@ def test_wheel_ships_formula_and_entry_point(tmp_path):
     in_repo = {str(p.relative_to(REPO / "states")) for p in (REPO / "states").rglob("*.sls")}
     assert in_repo <= shipped and "sipxha/reactor/cert_expiring.sls" in shipped
     assert "[salt.loader]" in entry_points and "saltext_sipxha = saltext_sipxha" in entry_points
-    for folder in ("modules", "states", "runners", "beacons"):
+    for folder in ("modules", "states", "runners", "beacons", "pillar"):
         assert any(n.startswith(f"saltext_sipxha/{folder}/") and n.endswith(".py") for n in names), folder

@@ -2,9 +2,10 @@
 Execution module ``sipxha_pki``: this sipX server's own key and certificate.
 
 The key is made here and never leaves the minion; the CSR goes to the master's ``sipxha_ca.sign``
-runner through ``publish.runner`` (allowed by the master's ``peer_run``). A masterless lab can set
-``sipxha_pki: {local_ca: {dir: ..., passphrase_file: ...}}`` in the minion config to sign with a CA
-on the same host instead (same policy).
+runner through ``publish.runner`` (allowed by the master's ``peer_run``). The CA certificate comes from
+the pillar when the master has the ``sipxha_ca`` ext_pillar, else from ``sipxha_ca.ca_cert`` the same
+way. A masterless lab can set ``sipxha_pki: {local_ca: {dir: ..., passphrase_file: ...}}`` in the
+minion config to sign with a CA on the same host instead (same policy).
 """
 
 from __future__ import annotations
@@ -46,10 +47,18 @@ def _runner(fun: str, arg: list | None = None) -> Any:
     return ret
 
 
+def _pillar_ca() -> str | None:
+    """The CA certificate the ``sipxha_ca`` ext_pillar put in this minion's pillar, if any."""
+    entry = __pillar__.get("sipxha_ca")
+    pem = entry.get("cert") if isinstance(entry, dict) else None
+    return pem if isinstance(pem, str) and "BEGIN CERTIFICATE" in pem else None
+
+
 @salt_errors
 def ca_cert() -> str:
     """
-    Return the current CA certificate (PEM) from the master's ``sipxha_ca.ca_cert``.
+    Return the current CA certificate (PEM): ``sipxha_ca:cert`` of the pillar (the master's ``sipxha_ca``
+    ext_pillar), else asked from the master's ``sipxha_ca.ca_cert`` runner through ``publish.runner``.
 
     CLI Example:
 
@@ -60,6 +69,8 @@ def ca_cert() -> str:
     local = _local_ca()
     if local is not None:
         return local.certificate_pem()
+    if pem := _pillar_ca():
+        return pem
     pem = _runner("sipxha_ca.ca_cert")
     if not isinstance(pem, str) or "BEGIN CERTIFICATE" not in pem:
         raise PkiError(f"the master did not return the CA certificate: {pem}")

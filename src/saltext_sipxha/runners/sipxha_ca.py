@@ -21,7 +21,6 @@ caller and precise in the master log.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from cryptography.hazmat.primitives import serialization
 
 from saltext_sipxha.core.errors import PillarError, PkiError, SipxhaError
 from saltext_sipxha.core.pillar import Node
-from saltext_sipxha.core.pki.ca import CA_DAYS, CertificateAuthority, ca_from_config
+from saltext_sipxha.core.pki.ca import CA_DAYS, CertificateAuthority, master_ca
 from saltext_sipxha.core.pki.policy import plan_for
 from saltext_sipxha.core.plan import Fleet, build_plan
 from saltext_sipxha.core.settings import PkiSettings, read_pki
@@ -49,7 +48,7 @@ def __virtual__():
 
 
 def _ca() -> CertificateAuthority:
-    return ca_from_config(__opts__.get("sipxha_ca"), os.path.join(__opts__["pki_dir"], "sipxha_ca"))
+    return master_ca(__opts__)
 
 
 def _fleet_of(minion_id: str) -> Fleet:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -26,6 +27,7 @@ from .names import san_extension
 from .policy import check_request
 
 Clock = Callable[[], datetime.datetime]
+CA_CERT_FILE = "ca.crt"
 CA_DAYS = 3650
 CRL_DAYS = 30
 BACKDATE = datetime.timedelta(minutes=5)  #: tolerate clocks slightly behind the master's
@@ -49,7 +51,8 @@ class CertificateAuthority:
         if not passphrase:
             raise PkiError("the CA passphrase is empty: set sipxha_ca:passphrase or passphrase_file")
         self.dir = Path(directory)
-        self.key_path, self.cert_path, self.crl_path = self.dir / "ca.key", self.dir / "ca.crt", self.dir / "crl.pem"
+        self.key_path, self.cert_path = self.dir / "ca.key", self.dir / CA_CERT_FILE
+        self.crl_path = self.dir / "crl.pem"
         self.index = IssuedIndex(self.dir)
         self._passphrase = passphrase
         self._clock = clock
@@ -119,12 +122,10 @@ class CertificateAuthority:
     # --- reading ---------------------------------------------------------------------------
     @property
     def certificate(self) -> x509.Certificate:
-        try:
-            return x509.load_pem_x509_certificate(self.cert_path.read_bytes())
-        except FileNotFoundError:
-            raise PkiError(f"{self.dir}: no CA yet (run: salt-run sipxha_ca.init)") from None
-        except ValueError as err:
-            raise PkiError(f"{self.cert_path}: not a PEM certificate ({err})") from err
+        cert = read_ca_certificate(self.dir)
+        if cert is None:
+            raise PkiError(f"{self.dir}: no CA yet (run: salt-run sipxha_ca.init)")
+        return cert
 
     def certificate_pem(self) -> str:
         return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
@@ -286,6 +287,30 @@ def _check_ca_pair(cert: x509.Certificate, key: PrivateKey) -> None:
         raise PkiError("the certificate is not a CA certificate (basicConstraints CA:FALSE)")
     if constraints is None and cert.issuer != cert.subject:
         raise PkiError("the certificate is neither self-signed nor marked as a CA (no basicConstraints)")
+
+
+def read_ca_certificate(directory: str | os.PathLike) -> x509.Certificate | None:
+    """The CA certificate in the CA folder ``directory``, or None when there is none yet (never reads the key)."""
+    path = Path(directory) / CA_CERT_FILE
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except ValueError as err:
+        raise PkiError(f"{path}: not a PEM certificate ({err})") from err
+
+
+def master_ca_dir(opts: Mapping[str, Any]) -> Path:
+    """The CA folder of the master config ``opts``: ``sipxha_ca:dir``, default ``<pki_dir>/sipxha_ca``."""
+    conf = opts.get("sipxha_ca") or {}
+    if not isinstance(conf, dict):
+        raise PkiError("config sipxha_ca must be a mapping")
+    return Path(conf.get("dir") or os.path.join(opts["pki_dir"], "sipxha_ca"))
+
+
+def master_ca(opts: Mapping[str, Any]) -> CertificateAuthority:
+    """The CA of the master config ``opts`` (``sipxha_ca: {dir, passphrase | passphrase_file}``)."""
+    return ca_from_config(opts.get("sipxha_ca"), str(master_ca_dir(opts)))
 
 
 def ca_from_config(conf: object, default_dir: str, where: str = "sipxha_ca") -> CertificateAuthority:
