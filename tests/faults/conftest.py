@@ -14,6 +14,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +80,13 @@ def apply_sls(loaders):
         return {run.id: {"result": run.result, "comment": run.comment, "changes": run.changes} for run in ret}
 
     return _apply
+
+
+@pytest.fixture(scope="package", autouse=True)
+def quiet_salt_logs():
+    """Salt's DEBUG records (hundreds per state run) cost more than the runs here; warnings still show."""
+    logger = logging.getLogger("salt")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(level)
