@@ -1,6 +1,8 @@
 """``make bench``: measure saltext-sipxha against baselines run alongside it; write docs/benchmarks.{md,json}.
 
-    python -m benchmarks [--quick] [--only fleet,memory,dns,ca] [--keep]
+    python -m benchmarks [--quick] [--only fleet,memory,dns,ca] [--keep] [--merge]
+
+``--merge`` re-measures only the ``--only`` parts and keeps the other parts' figures from docs/benchmarks.json.
 
 Parts (each a ratio against a baseline measured in the same run, rounds interleaved, medians + spread):
 
@@ -81,12 +83,26 @@ def machine() -> dict[str, Any]:
     }
 
 
+def merged(previous: Path, new: dict[str, Any], parts: list[str]) -> dict[str, Any]:
+    """``previous`` results with ``parts`` replaced by ``new``'s; when and where those were re-measured is kept
+    under ``remeasured`` (the header still describes the run that measured the rest)."""
+    data = json.loads(previous.read_text(encoding="utf-8"))
+    if data.get("quick") != new["quick"]:
+        raise SystemExit(f"--merge: {previous} has quick={data.get('quick')}, this run quick={new['quick']}")
+    data |= {part: new[part] for part in parts}
+    data.setdefault("remeasured", []).append({"parts": parts, "machine": new["machine"], "elapsed_s": new["elapsed_s"]})
+    return data
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run, not for the docs)")
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {PARTS}")
     parser.add_argument("--keep", action="store_true", help="keep the .tmp/bench-* folder")
     parser.add_argument("--out", type=Path, default=REPO / "docs", help="where benchmarks.md/.json go")
+    parser.add_argument(
+        "--merge", action="store_true", help="replace only the parts measured now in the existing benchmarks.json"
+    )
     args = parser.parse_args()
     parts = [part for part in args.only.split(",") if part]
     if unknown := set(parts) - set(PARTS):
@@ -102,6 +118,8 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
     data["elapsed_s"] = round(time.monotonic() - started, 1)
+    if args.merge:
+        data = merged(args.out / "benchmarks.json", data, parts)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "benchmarks.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     (args.out / "benchmarks.md").write_text(report.render(data), encoding="utf-8")

@@ -21,23 +21,22 @@ benchmark. The last rows are the same comparison masterless (`salt-call --local`
 signing with the `sipxha_pki:local_ca`), from the memory part's processes."""
 
 RERUN_PROFILE = """\
-Profile (pyinstrument over one `salt-call state.apply sipxha` on the converged DS sipxpbx2, real master;
-3.1 s in all against 2.3 s for `sipxha_bench`): `sipxha_pki.certificate` 0.32 s, of which 0.305 s is
-the `publish.runner` call of `sipxha_pki.ca_cert` (the master's CA certificate, asked on every run);
-importing the extension's state modules and core (lxml, cryptography's x509) 0.18 s; `sipxha.role` and
-`sipxha.dhcp` a few ms each. On the master, each `peer_run` call builds a new `salt.runner.Runner`
-(loaders, a job id, events) before our `sipxha_ca.ca_cert` (a file read) runs. Without that round trip
-the `sipxha` states take ~20 ms on the fleet, against ~180-250 ms for the baseline's 15-16 `file.managed`
-states (each asks the master's fileserver for its source's hash); masterless, where the CA certificate
-is read from disk, the `sipxha` states take less time than the baseline's.
+The CA certificate comes with the pillar: the master's `sipxha_ca` ext_pillar (`ext_pillar:
+[{sipxha_ca: {}}]`, in this fleet's master config) puts `ca.crt` into the pillar of every server
+listed under `sipxha:servers`, and `sipxha_pki.ca_cert` reads it there. The pillar is compiled for
+every state run anyway (for the baseline too), so a CA replaced on the master is still seen by the
+next run, with no extra round trip; the ext_pillar itself costs ~0.05 ms per compile (a file read and
+a PEM parse, measured alone with `timeit`). Masterless, the CA certificate is read from the local CA.
 
-Why this is not fixed here: the one master round trip per run is how the state notices that the CA
-changed on the master (contract: "a new certificate ... when the CA changed"), and its cost is Salt's
-`peer_run` machinery, not our code. The fixes are design changes for the PKI owner, not a tuning:
-(a) deliver the CA certificate in the minion's pillar (an `ext_pillar` on the master: the pillar is
-compiled for every run anyway, so no extra round trip), or (b) ask the master at most every
-`pki:ca_check_interval` and trust the installed CA in between (the beacon already watches expiry and
-issuer). Either removes ~0.3-0.5 s per converged run."""
+Before this (`make bench` of 2026-11-25T02:09, same machine, commit facbab3): `sipxha-pki-certificate`
+took 371 ms on sipxpbx1 and 402 ms on sipxpbx2, the states' durations were 0.388 s (1.57x) and
+0.415 s (2.27x, both goals missed), wall 1.23x and 1.18x. A pyinstrument profile of that run
+(converged sipxpbx2) put 0.305 s of it in one `publish.runner` call of `sipxha_ca.ca_cert` per run:
+on the master each `peer_run` call builds a new `salt.runner.Runner` (loaders, a job id, events)
+before the runner function (a file read) runs. That call is now made only when the pillar has no CA
+certificate (a master without the ext_pillar). What remains of the `sipxha` states' time is the
+states themselves (key, certificate and CA file compared on disk, role and DHCP files parsed); the
+baseline's 15-16 `file.managed` states each ask the master's fileserver for their source's hash."""
 
 FIRST = """\
 ## 2. First convergence and re-certification
@@ -56,9 +55,12 @@ Baseline: the same due renewal started directly by `salt sipxpbx2 state.apply si
 configured), wall time of the `salt` command."""
 
 FIRST_AFTER = """\
-No goal was set for these. First convergence costs what signing costs: per minion a key, a CSR and two
-`peer_run` round trips (CA certificate, signature), the master compiling that minion's pillar to
-authorise it; the baseline copies certificates instead. The event path adds nothing measurable to
+No goal was set for these. First convergence costs what signing costs: per minion a key, a CSR and one
+`peer_run` round trip (the signature; the CA certificate comes with the pillar), the master compiling
+that minion's pillar to authorise it; the baseline copies certificates instead. (Before the
+`sipxha_ca` ext_pillar a second round trip fetched the CA certificate: 5.2 s, 1.82x, and 1.5 s,
+0.77x, for the renewal, in the run of commit facbab3; its baselines took 2.8 s and 2.0 s, this run's
+4.5 s and 3.8 s on a busier machine, so part of the change in these two ratios is noise.) The event path adds nothing measurable to
 the renewal itself (the reactor's job starts faster than a `salt` CLI process); what an operator waits
 for in practice is the beacon interval (default 3600 s) plus this."""
 
