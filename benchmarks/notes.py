@@ -60,9 +60,9 @@ No goal was set for these. First convergence costs what signing costs: per minio
 that minion's pillar to authorise it; the baseline copies certificates instead. (Before the
 `sipxha_ca` ext_pillar a second round trip fetched the CA certificate: 5.2 s, 1.82x, and 1.5 s,
 0.77x, for the renewal, in the run of commit facbab3; its baselines took 2.8 s and 2.0 s, this run's
-4.5 s and 3.8 s on a busier machine, so part of the change in these two ratios is noise.) The event path adds nothing measurable to
-the renewal itself (the reactor's job starts faster than a `salt` CLI process); what an operator waits
-for in practice is the beacon interval (default 3600 s) plus this."""
+4.5 s and 3.8 s on a busier machine, so part of the change in these two ratios is noise.) The event
+path adds nothing measurable to the renewal itself (the reactor's job starts faster than a `salt` CLI
+process); what an operator waits for in practice is the beacon interval (default 3600 s) plus this."""
 
 DNS = """\
 ## 3. Plan + zone rendering for N servers
