@@ -7,12 +7,12 @@ so a test can say "nothing changed" (equal snapshots) or "every file is its old 
 from __future__ import annotations
 
 import copy
-import os
 from pathlib import Path
 from typing import Any
 
 from tests.support import pillars
 from tests.support.sipxtree import write_sipx_tree
+from tests.support.snapshot import Snapshot, tree_snapshot
 
 MINION_ID = "sipxpbx1"
 FQDN, ADDRESS = "sipxpbx1.example.com", "192.0.2.11"
@@ -24,9 +24,6 @@ XML_FILES = (
     "topology.xml",
     "topology.xml.in",
 )
-
-#: path relative to the root -> (bytes, or "-> target" for a symlink; permission bits)
-Snapshot = dict[str, tuple[bytes | str, int]]
 
 
 def make_server(root: Path) -> tuple[Path, Path]:
@@ -50,19 +47,7 @@ def pillar_for(
     return pillar
 
 
-def snapshot(root: Path) -> Snapshot:
-    """Every file and symlink under ``root``: content (or link target) and permission bits."""
-    root = Path(root)
-    found: Snapshot = {}
-    for folder, dirs, files in os.walk(root):
-        for name in sorted(dirs + files):
-            path = Path(folder) / name
-            rel = str(path.relative_to(root))
-            if path.is_symlink():
-                found[rel] = (f"-> {os.readlink(path)}", 0)
-            elif path.is_file():
-                found[rel] = (path.read_bytes(), path.stat().st_mode & 0o7777)
-    return found
+snapshot = tree_snapshot
 
 
 def changed_entries(before: Snapshot, after: Snapshot) -> list[str]:
