@@ -62,3 +62,15 @@ def test_backup_of_missing_file_marks_it_as_created(tmp_path):
     target.write_bytes(b"first version written by sipxha")
     assert backup_once(target) is None
     assert not backup_path(target).exists(), "a file sipxha created must not get a .bak of sipxha's own text"
+
+
+def test_a_killed_writes_old_temp_file_is_dropped_a_fresh_one_kept(tmp_path):
+    target = tmp_path / "config.defs"
+    target.write_bytes(b"old\n")
+    stale, fresh = tmp_path / ".config.defs.abc123.tmp", tmp_path / ".config.defs.def456.tmp"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"being written")
+    os.utime(stale, (1, 1))
+    atomic_write(target, b"new\n")
+    assert not stale.exists() and fresh.exists()
+    assert target.read_bytes() == b"new\n"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 BACKUP_SUFFIX = ".bak"
 CREATED_SUFFIX = ".sipxha-new"  #: marks a file that did not exist before sipxha wrote it
+STALE_TEMP_SECONDS = 600  #: a temp file this old was left by a write that died (never under a live name)
 
 
 def atomic_write(path: str | os.PathLike, data: bytes, mode: int | None = None) -> None:
@@ -19,6 +22,7 @@ def atomic_write(path: str | os.PathLike, data: bytes, mode: int | None = None) 
     Readers see the old content or the new one, never a mix, whatever happens in between.
     """
     target = Path(path)
+    drop_stale_temps(target)
     try:
         current = target.stat()
     except FileNotFoundError:
@@ -63,6 +67,15 @@ def created_marker(path: str | os.PathLike) -> Path:
     return path.with_name(path.name + CREATED_SUFFIX)
 
 
+def drop_stale_temps(target: Path) -> None:
+    """Remove ``.<name>.*.tmp`` files of ``target`` older than :data:`STALE_TEMP_SECONDS` (a killed write's)."""
+    now = time.time()
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            if now - tmp.lstat().st_mtime > STALE_TEMP_SECONDS:
+                tmp.unlink()
+
+
 def backup_once(path: str | os.PathLike) -> Path | None:
     """Before the first write to ``path``, keep its original; returns the backup's path (None: no original).
 
@@ -79,6 +92,7 @@ def backup_once(path: str | os.PathLike) -> Path | None:
     if not source.exists():
         atomic_write(marker, b"", mode=0o600)
         return None
+    drop_stale_temps(backup)
     fd, tmp = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".tmp", dir=backup.parent)
     try:
         with os.fdopen(fd, "wb") as handle, source.open("rb") as original:
