@@ -150,4 +150,12 @@ def test_record_values_validate_and_out_of_zone_is_refused():
         Record(dns.name.from_text("rel", origin=None), 1, srv(ORIGIN, 1, (1, 1, 1, "a.example.com")).rdata)
     outside = srv(absolute("_sip._tcp.example.net"), 60, (1, 1, 5060, "a.example.net"))
     with pytest.raises(PillarError, match=r"sipxha:domain.*outside the zone"):
-        require_in_zone([outside], ORIGIN, "sipxha:domain")
+        require_in_zone(build_plan(pillars.seed()), [outside], ORIGIN, "sipxha:domain")
+
+
+def test_per_host_name_outside_the_zone_names_that_servers_fqdn():
+    pillar = pillars.seed() | {"srv": {"names": "per-host"}}
+    pillar["servers"]["sipxpbx2"]["fqdn"] = "pbx2.example.net"
+    fleet = build_plan(pillar)
+    with pytest.raises(PillarError, match=r"^sipxha:servers:sipxpbx2:fqdn: _sip._tcp.rr.pbx2.example.net."):
+        require_in_zone(fleet, planned_records(fleet), ORIGIN, "sipxha:domain")

@@ -211,7 +211,7 @@ def plan_update(fleet: Fleet, client: DnsClient, without: str | None = None) -> 
     """
     zone = absolute(client.settings.zone)
     planned = group(planned_records(fleet))
-    require_in_zone((r for rrset in planned.values() for r in rrset), zone, "sipxha:dns:nsupdate:zone")
+    require_in_zone(fleet, (r for rrset in planned.values() for r in rrset), zone, "sipxha:dns:nsupdate:zone")
     records = client.transfer(zone)
     soa = next((r for r in records if r.rdtype == "SOA" and r.name == zone), None)
     live = owned_live(records, absolute(fleet.domain))

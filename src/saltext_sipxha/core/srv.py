@@ -95,10 +95,15 @@ def planned_records(fleet: Fleet) -> tuple[Record, ...]:
 
 def belongs_to(record: Record, server: Server) -> bool:
     """True for a record of ``server``: at its own registrar or auth-proxy SRV names, or pointing at it."""
-    own = (absolute(server.registrar_name), absolute(server.authproxy_name))
-    if any(record.name.is_subdomain(name) for name in own):
+    if at_own_names(record, server):
         return True
     return record.rdtype == "SRV" and record.rdata.target == absolute(server.fqdn)
+
+
+def at_own_names(record: Record, server: Server) -> bool:
+    """True for a record at ``server``'s own registrar or auth-proxy SRV names."""
+    own = (absolute(server.registrar_name), absolute(server.authproxy_name))
+    return any(record.name.is_subdomain(name) for name in own)
 
 
 def address_records(fleet: Fleet, origin: dns.name.Name) -> tuple[Record, ...]:
@@ -172,8 +177,13 @@ def _failover(fleet: Fleet, chain: tuple[str, ...], owner: str, priority: int, p
         yield srv(name, ttl, (priority + min(position, 1), weight, port, fqdn))
 
 
-def require_in_zone(records: Iterable[Record], origin: dns.name.Name, key: str) -> None:
-    """:class:`PillarError` naming ``key`` when a record's owner lies outside the zone ``origin``."""
+def require_in_zone(fleet: Fleet, records: Iterable[Record], origin: dns.name.Name, key: str) -> None:
+    """:class:`PillarError` when a record's owner lies outside the zone ``origin``: it names the server's
+    ``fqdn`` when a per-host SRV name (``rr.<fqdn>``/``ap.<fqdn>``) is the cause, else ``key``."""
     for record in records:
-        if not record.name.is_subdomain(origin):
-            raise PillarError(key, f"{record.name} lies outside the zone {origin}: it cannot hold that record")
+        if record.name.is_subdomain(origin):
+            continue
+        owner = next((server for server in fleet.servers if at_own_names(record, server)), None)
+        if owner is not None and fleet.srv.names == "per-host":
+            key = f"sipxha:servers:{owner.minion_id}:fqdn"
+        raise PillarError(key, f"{record.name} lies outside the zone {origin}: it cannot hold that record")

@@ -69,7 +69,7 @@ def zone_records(fleet: Fleet, settings: ZoneFileDns | None = None) -> tuple[Rec
             if address is not None:
                 addresses.append(address_record(host, ttl, address))
     planned = planned_records(fleet)
-    require_in_zone(planned, origin, "sipxha:domain")
+    require_in_zone(fleet, planned, origin, "sipxha:domain")
     return tuple(records + addresses) + planned
 
 
