@@ -10,6 +10,7 @@ outside 127.0.0.0/8, no DHCP server and no sipX service is started (``service: {
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import sys
 import tempfile
@@ -53,7 +54,16 @@ def run(root: Path) -> bool:
     return ok
 
 
+def quiet_daemon_logs() -> None:
+    """Daemons' forwarded log records stay out of the demo's output (they are in each daemon's log file)."""
+    from salt._logging.impl import shutdown_temp_handler
+
+    shutdown_temp_handler()
+    logging.getLogger().addHandler(logging.NullHandler())
+
+
 def main() -> int:
+    quiet_daemon_logs()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the sandbox folder for inspection")
     args = parser.parse_args()
