@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from salt.exceptions import CommandExecutionError, SaltInvocationError
+from salt.exceptions import CommandExecutionError, SaltException, SaltInvocationError
 
 from .core.errors import PillarError, SipxhaError
 from .core.plan import Fleet, build_plan
@@ -37,3 +37,16 @@ def salt_errors(func: F) -> F:
 def fleet_from(pillar: Mapping[str, Any]) -> Fleet:
     """The validated plan from a minion's or master's pillar mapping (``__pillar__``)."""
     return build_plan(pillar.get("sipxha"))
+
+
+def run_state(name: str, body: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    """The one state ``ret`` skeleton: ``body`` fills it in; a core error, or a Salt error from a call to
+    another module (master unreachable, CA refused), becomes ``result: False`` with no changes."""
+    ret = {"name": name, "changes": {}, "result": True, "comment": ""}
+    try:
+        body(ret)
+    except SipxhaError as err:
+        ret.update(result=False, changes={}, comment=str(translate(err)))
+    except SaltException as err:
+        ret.update(result=False, changes={}, comment=str(err))
+    return ret

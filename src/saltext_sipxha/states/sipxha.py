@@ -26,11 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from saltext_sipxha.core.dhcp import plan_dhcp
-from saltext_sipxha.core.errors import SipxhaError
 from saltext_sipxha.core.filechange import FileChange, apply_changes
 from saltext_sipxha.core.role import plan_role
 from saltext_sipxha.core.uninstall import apply_uninstall, plan_uninstall
-from saltext_sipxha.saltbridge import fleet_from
+from saltext_sipxha.saltbridge import fleet_from, run_state
 
 __virtualname__ = "sipxha"
 WATCHDOG_FILES = ("WatchDog.xml", "ProcessDefinitions.xml")
@@ -40,31 +39,21 @@ def __virtual__():
     return __virtualname__
 
 
-def _ret(name: str) -> dict[str, Any]:
-    return {"name": name, "changes": {}, "result": True, "comment": ""}
-
-
-def _converge(ret: dict[str, Any], what: str, changes: Iterable[FileChange], notes: Iterable[str] = ()) -> dict:
+def _converge(ret: dict[str, Any], what: str, changes: Iterable[FileChange], notes: Iterable[str] = ()) -> None:
     """Apply (or under test=True only report) ``changes``; the shared body of every file state."""
     pending = [change for change in changes if change.changed]
     notes = list(notes)
     if not pending:
         ret["comment"] = "\n".join([f"{what}: already as wanted", *notes])
-        return ret
+        return
     ret["changes"] = {change.path: {"diff": change.diff()} for change in pending}
     paths = ", ".join(change.path for change in pending)
     if __opts__["test"]:
         ret["result"] = None
         ret["comment"] = "\n".join([f"{what}: would update {paths}", *notes])
-        return ret
+        return
     apply_changes(pending)
     ret["comment"] = "\n".join([f"{what}: updated {paths} (originals kept as .bak)", *notes])
-    return ret
-
-
-def _failed(ret: dict[str, Any], err: SipxhaError) -> dict[str, Any]:
-    ret.update(result=False, changes={}, comment=str(err))
-    return ret
 
 
 def role(name: str, only: list[str] | None = None) -> dict[str, Any]:
@@ -77,13 +66,13 @@ def role(name: str, only: list[str] | None = None) -> dict[str, Any]:
     only
         Optional list of file names (e.g. ``[WatchDog.xml]``) to limit the state to.
     """
-    ret = _ret(name)
-    try:
+
+    def body(ret: dict[str, Any]) -> None:
         plan = plan_role(fleet_from(__pillar__), __opts__["id"])
         changes = [c for c in plan.changes if only is None or Path(c.path).name in only]
-        return _converge(ret, f"sipX files of {plan.minion_id} ({plan.role})", changes, plan.notes)
-    except SipxhaError as err:
-        return _failed(ret, err)
+        _converge(ret, f"sipX files of {plan.minion_id} ({plan.role})", changes, plan.notes)
+
+    return run_state(name, body)
 
 
 def watchdog(name: str) -> dict[str, Any]:
@@ -103,16 +92,16 @@ def dhcp(name: str) -> dict[str, Any]:
     name
         Any name (the state id).
     """
-    ret = _ret(name)
-    try:
+
+    def body(ret: dict[str, Any]) -> None:
         fleet = fleet_from(__pillar__)
         change = plan_dhcp(fleet, __opts__["id"])
         if change is None:
             ret["comment"] = f"not the DHCP server (sipxha:dhcp:server is {fleet.dhcp.server}): nothing to render"
-            return ret
-        return _converge(ret, "DHCP configuration", [change])
-    except SipxhaError as err:
-        return _failed(ret, err)
+            return
+        _converge(ret, "DHCP configuration", [change])
+
+    return run_state(name, body)
 
 
 def uninstalled(name: str) -> dict[str, Any]:
@@ -124,22 +113,21 @@ def uninstalled(name: str) -> dict[str, Any]:
     name
         Any name (the state id).
     """
-    ret = _ret(name)
-    try:
+
+    def body(ret: dict[str, Any]) -> None:
         plan = plan_uninstall(fleet_from(__pillar__), __opts__["id"])
         if not plan.pending:
             ret["comment"] = "nothing of sipxha to undo here"
-            return ret
+            return
         ret["changes"] = {change.path: {"diff": change.diff()} for change in plan.changes}
         ret["changes"].update({link: {"removed": "link"} for link in plan.links})
         if __opts__["test"]:
             ret["result"] = None
             ret["comment"] = f"would restore or remove {len(ret['changes'])} file(s)"
-            return ret
+            return
         done = apply_uninstall(plan)
         restored = sum(line.startswith("restored") for line in done)
         summary = f"sipxha undone: {restored} file(s) restored from .bak, {len(done) - restored} removed"
         ret["comment"] = "\n".join([summary, *done])
-        return ret
-    except SipxhaError as err:
-        return _failed(ret, err)
+
+    return run_state(name, body)

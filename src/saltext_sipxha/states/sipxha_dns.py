@@ -19,29 +19,17 @@ diff (and still runs ``named-checkzone`` on the candidate) but writes nothing an
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
 from saltext_sipxha.core import nsupdate as rfc2136
 from saltext_sipxha.core import zonefile as zf
-from saltext_sipxha.core.errors import SipxhaError
-from saltext_sipxha.saltbridge import fleet_from, translate
+from saltext_sipxha.saltbridge import fleet_from, run_state
 
 __virtualname__ = "sipxha_dns"
 
 
 def __virtual__():
     return __virtualname__
-
-
-def _run(name: str, body: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    """The one ``ret`` skeleton: ``body`` fills it; core errors become ``result: False``, nothing touched."""
-    ret = {"name": name, "changes": {}, "result": True, "comment": ""}
-    try:
-        body(ret)
-    except SipxhaError as err:
-        ret.update(result=False, changes={}, comment=str(translate(err)))
-    return ret
 
 
 def zonefile(name: str, reload: bool = True) -> dict[str, Any]:
@@ -79,7 +67,7 @@ def zonefile(name: str, reload: bool = True) -> dict[str, Any]:
         reloaded = f" and ran {command!r}" if command else ""
         ret["comment"] = f"Wrote zone file {name} (serial {change.new_serial}){reloaded}"
 
-    return _run(name, body)
+    return run_state(name, body)
 
 
 def _retry_reload(ret: dict[str, Any], change: zf.ZoneChange, command: str) -> None:
@@ -103,7 +91,7 @@ def nsupdate(name: str) -> dict[str, Any]:
     name
         An arbitrary state id (e.g. the zone).
     """
-    return _run(name, lambda ret: _sync(ret, without=None))
+    return run_state(name, lambda ret: _sync(ret, without=None))
 
 
 def server_absent(name: str) -> dict[str, Any]:
@@ -116,7 +104,7 @@ def server_absent(name: str) -> dict[str, Any]:
     name
         An arbitrary state id.
     """
-    return _run(name, lambda ret: _sync(ret, without=__opts__["id"]))
+    return run_state(name, lambda ret: _sync(ret, without=__opts__["id"]))
 
 
 def _sync(ret: dict[str, Any], without: str | None) -> None:

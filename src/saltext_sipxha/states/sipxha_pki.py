@@ -12,11 +12,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from salt.exceptions import SaltException
-
-from saltext_sipxha.core.errors import SipxhaError
 from saltext_sipxha.core.pki import renewal
-from saltext_sipxha.saltbridge import fleet_from, translate
+from saltext_sipxha.saltbridge import fleet_from, run_state
 
 __virtualname__ = "sipxha_pki"
 
@@ -41,23 +38,20 @@ def certificate(name: str) -> dict[str, Any]:
     name
         An arbitrary state id.
     """
-    ret = {"name": name, "changes": {}, "result": True, "comment": ""}
-    try:
+
+    def body(ret: dict[str, Any]) -> None:
         fleet, ca_pem = fleet_from(__pillar__), __salt__["sipxha_pki.ca_cert"]()
         found = renewal.assess(fleet, __opts__["id"], ca_pem, datetime.datetime.now(datetime.UTC))
         if found.up_to_date:
             ret["comment"] = f"Certificate {found.layout.cert} is current"
-            return ret
+            return
         action = "renew" if found.reasons else "install the CA for"
         reasons = "; ".join(found.summary())
         if __opts__["test"]:
             ret.update(result=None, comment=f"Would {action} {found.layout.cert}: {reasons}")
             ret["changes"] = {"reasons": found.summary()}
-            return ret
+            return
         ret["changes"] = renewal.apply(found, fleet, ca_pem, _signer)
         ret["comment"] = f"Did {action} {found.layout.cert}: {reasons}"
-    except SipxhaError as err:
-        ret.update(result=False, comment=str(translate(err)))
-    except SaltException as err:  # from the sipxha_pki.* calls (master unreachable, CA refused)
-        ret.update(result=False, comment=str(err))
-    return ret
+
+    return run_state(name, body)  # Salt errors from sipxha_pki.* (master unreachable, CA refused) fail it too
