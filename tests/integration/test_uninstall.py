@@ -44,3 +44,27 @@ def test_install_then_uninstall_restores_every_file(fleet):
 
     again = _apply(fleet, "sipxha.uninstall")
     assert not any(s["changes"] for states in again.values() for s in states.values())
+
+
+def test_uninstall_sls_stops_dhcp_only_where_enabled_and_removes_dns_records(fleet):
+    """With ``service:manage``: DHCP is stopped and disabled on the DHCP server only, sipX restarts after the
+    files are restored, and in nsupdate mode each server removes its own SRV records (SLS rendered only)."""
+    nsupdate = {"server": "127.0.0.1", "port": 53, "zone": "example.com", "tsig": {"name": "k", "secret": "c2Vj"}}
+    pillar = fleet.default_pillar() | {
+        "service": {"name": "sipxpbx", "manage": True},
+        "dhcp": {"server": "sipxpbx2"},
+        "dns": {"nsupdate": nsupdate},
+    }
+    fleet.set_pillar(pillar)
+    shown = fleet.salt("sipxpbx*", "state.show_sls", "sipxha.uninstall")
+    assert set(shown.data) == set(fleet.minions), shown
+    for minion_id, sls in shown.data.items():
+        assert "sipxha_dns" in sls["sipxha-uninstall-dns"]
+        assert {"sipxha": "sipxha-uninstall-files"} in _arg(sls["sipxha-uninstall-service"]["service"], "watch")
+        assert ("sipxha-uninstall-dhcp-service" in sls) is (minion_id == "sipxpbx2")
+    dhcp_service = shown.data["sipxpbx2"]["sipxha-uninstall-dhcp-service"]["service"]
+    assert "dead" in dhcp_service and _arg(dhcp_service, "enable") is False
+
+
+def _arg(state: list, name: str):
+    return next(item[name] for item in state if isinstance(item, dict) and name in item)
