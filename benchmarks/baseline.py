@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from saltext_sipxha.core.dhcp import plan_dhcp
 from saltext_sipxha.core.pki.servercert import SslLayout
-from saltext_sipxha.core.plan import Fleet, build_plan
-from saltext_sipxha.core.role import plan_role
+from saltext_sipxha.core.plan.fleet import Fleet, build_plan
+from saltext_sipxha.core.sipx.dhcp import plan_dhcp
+from saltext_sipxha.core.sipx.role import plan_role
 
 SLS = Path(__file__).with_name("baseline.sls")
 NAME = "sipxha_bench"

@@ -36,7 +36,7 @@ from benchmarks.stats import summary  # noqa: E402
 from saltext_sipxha.core.pki.ca import CertificateAuthority  # noqa: E402
 from saltext_sipxha.core.pki.names import planned_names, san_extension  # noqa: E402
 from saltext_sipxha.core.pki.servercert import build_csr  # noqa: E402
-from saltext_sipxha.core.settings import PkiSettings  # noqa: E402
+from saltext_sipxha.core.plan.settings import PkiSettings  # noqa: E402
 
 PASSPHRASE = b"benchmark-passphrase"
 NAMES = planned_names("example.com", "sipxpbx1.example.com")

@@ -2,8 +2,8 @@
 
 For each N it times, interleaved, in the same run:
 
-- ``sipxha``: :func:`saltext_sipxha.core.plan.build_plan` from the pillar, then
-  :func:`saltext_sipxha.core.zone.render_zone`: validating the pillar, building every record (dnspython
+- ``sipxha``: :func:`saltext_sipxha.core.plan.fleet.build_plan` from the pillar, then
+  :func:`saltext_sipxha.core.dns.zonetext.render_zone`: validating the pillar, building every record (dnspython
   rdata objects) and writing the master file text;
 - ``dnspython``: only putting the same, prebuilt records in a ``dns.zone.Zone`` and ``Zone.to_text()``
   (neither the plan nor record construction is timed for it, so the comparison favours dnspython).
@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from benchmarks.stats import interleaved, linear_fit, summary  # noqa: E402
-from saltext_sipxha.core.plan import Fleet, build_plan  # noqa: E402
-from saltext_sipxha.core.srv import group  # noqa: E402
-from saltext_sipxha.core.zone import render_zone, soa_record, zone_origin, zone_records  # noqa: E402
+from saltext_sipxha.core.dns.records import group  # noqa: E402
+from saltext_sipxha.core.dns.zonetext import render_zone, soa_record, zone_origin, zone_records  # noqa: E402
+from saltext_sipxha.core.plan.fleet import Fleet, build_plan  # noqa: E402
 from tests.support.pillars import fleet as fleet_pillar  # noqa: E402
 
 SERIAL = 2024051700

@@ -21,7 +21,7 @@ import salt.utils.yaml
 from benchmarks.baseline import NAME as BASELINE
 from benchmarks.baseline import install_baseline
 from saltext_sipxha.core.pki.ca import CertificateAuthority
-from saltext_sipxha.core.settings import PkiSettings
+from saltext_sipxha.core.plan.settings import PkiSettings
 from tests.support import pillars
 from tests.support.sipxtree import write_sipx_tree
 

@@ -10,10 +10,10 @@ from typing import Any
 import dns.name
 import yaml
 
-from saltext_sipxha.core import watchdog
-from saltext_sipxha.core.dnsverify import lookup_at, processing_order
-from saltext_sipxha.core.plan import build_plan
-from saltext_sipxha.core.srv import group, planned_records
+from saltext_sipxha.core.dns.records import group, planned_records
+from saltext_sipxha.core.plan.fleet import build_plan
+from saltext_sipxha.core.sipx import watchdog
+from saltext_sipxha.core.verify.live_dns import lookup_at, processing_order
 from tests.support.fleet import SipxFleet
 from tests.support.named import HOST, Named
 

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from salt.exceptions import CommandExecutionError, SaltException, SaltInvocationError
 
-from .core.errors import PillarError, SipxhaError
-from .core.plan import Fleet, build_plan
+from saltext_sipxha.core.errors import PillarError, SipxhaError
+from saltext_sipxha.core.plan.fleet import Fleet, build_plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -23,7 +23,7 @@ from saltfactories.utils import random_string
 from saltfactories.utils.functional import Loaders
 
 from saltext_sipxha.core.pki.ca import CertificateAuthority
-from saltext_sipxha.core.settings import PkiSettings
+from saltext_sipxha.core.plan.settings import PkiSettings
 from tests.faults.sandbox import MINION_ID, make_server
 
 REPO = Path(__file__).resolve().parents[2]

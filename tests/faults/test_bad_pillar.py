@@ -2,7 +2,7 @@
 
 Each case fails every sipxha state with an error naming the offending key, and no file of the
 sandboxed sipX tree (nor its ssl folder) changes: bytes and modes are compared before and after.
-The core's own table (``tests/unit/test_plan.py``) is reused here, run the way an administrator runs it.
+The core's own table (``tests/unit/plan/test_fleet.py``) is reused here, run the way an administrator runs it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import copy
 import pytest
 
 from tests.faults.sandbox import changed_entries, pillar_for, snapshot
-from tests.unit.test_plan import _DELETE, BAD_PILLARS, _set
+from tests.unit.plan.test_fleet import _DELETE, BAD_PILLARS, _set
 
 #: Mistakes an administrator makes in the SLS-visible parts of the pillar (on top of the core's table).
 SLS_CASES = [

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from saltext_sipxha.core import fileio
 from saltext_sipxha.core.errors import SipxhaError
-from saltext_sipxha.core.filechange import apply_changes
-from saltext_sipxha.core.plan import build_plan
-from saltext_sipxha.core.role import plan_role
+from saltext_sipxha.core.files import atomic
+from saltext_sipxha.core.files.change import apply_changes
+from saltext_sipxha.core.plan.fleet import build_plan
+from saltext_sipxha.core.sipx.role import plan_role
 from tests.faults.sandbox import MINION_ID, make_server, pillar_for, snapshot
 
 SALT_CALL = str(Path(sys.executable).with_name("salt-call"))
@@ -124,18 +124,18 @@ def test_a_backup_made_meanwhile_by_another_run_is_never_replaced(tmp_path, monk
     """
     target = tmp_path / "WatchDog.xml"
     target.write_bytes(b"<watchdog>original</watchdog>\n")
-    real_mkstemp, fired = fileio.tempfile.mkstemp, []
+    real_mkstemp, fired = atomic.tempfile.mkstemp, []
 
     def other_run_meanwhile(*args, **kwargs):
         if not fired:
             fired.append(True)
-            fileio.backup_once(target)  # the other run: its backup of the original ...
-            fileio.atomic_write(target, b"<watchdog>new</watchdog>\n")  # ... and its new text
+            atomic.backup_once(target)  # the other run: its backup of the original ...
+            atomic.atomic_write(target, b"<watchdog>new</watchdog>\n")  # ... and its new text
         return real_mkstemp(*args, **kwargs)
 
-    monkeypatch.setattr(fileio.tempfile, "mkstemp", other_run_meanwhile)
-    fileio.backup_once(target)
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", other_run_meanwhile)
+    atomic.backup_once(target)
     monkeypatch.undo()
     assert fired
-    assert fileio.backup_path(target).read_bytes() == b"<watchdog>original</watchdog>\n"
+    assert atomic.backup_path(target).read_bytes() == b"<watchdog>original</watchdog>\n"
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

@@ -24,14 +24,14 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from saltext_sipxha.core.filechange import apply_changes
+from saltext_sipxha.core.files.change import apply_changes
+from saltext_sipxha.core.files.xmlsafe import parse
 from saltext_sipxha.core.pki import renewal
 from saltext_sipxha.core.pki.policy import plan_for
 from saltext_sipxha.core.pki.servercert import SslLayout, issued_by, read_key
-from saltext_sipxha.core.plan import build_plan
-from saltext_sipxha.core.role import plan_role
+from saltext_sipxha.core.plan.fleet import build_plan
+from saltext_sipxha.core.sipx.role import plan_role
 from saltext_sipxha.core.uninstall import apply_uninstall, plan_uninstall
-from saltext_sipxha.core.xmlsafe import parse
 from tests.faults.crash import count_steps, paused, run_killed_at
 from tests.faults.sandbox import MINION_ID, XML_FILES, make_server, pillar_for, snapshot
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import pytest
 
-from saltext_sipxha.core import forwarding, processdefs, topology, watchdog
-from saltext_sipxha.core.xmlsafe import MAX_BYTES
+from saltext_sipxha.core.files.xmlsafe import MAX_BYTES
+from saltext_sipxha.core.sipx import forwarding, processdefs, topology, watchdog
 from tests.faults.sandbox import XML_FILES, changed_entries, pillar_for, snapshot
 
 SECRET = "sipxha-fault-suite-secret-7f3c"

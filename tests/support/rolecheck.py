@@ -7,8 +7,9 @@ from typing import Any
 
 from lxml import etree
 
-from saltext_sipxha.core import keyvalue, processdefs, watchdog
-from saltext_sipxha.core.plan import DEFAULT_DS_PROCESSES, build_plan
+from saltext_sipxha.core.files import keyvalue
+from saltext_sipxha.core.plan.fleet import DEFAULT_DS_PROCESSES, build_plan
+from saltext_sipxha.core.sipx import processdefs, watchdog
 from tests.support.sipxtree import PROCESSES
 
 

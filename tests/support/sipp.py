@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from saltext_sipxha.core.sipprobe import probe
+from saltext_sipxha.core.verify.sipprobe import probe
 
 START_TIMEOUT = 10.0
 

@@ -6,10 +6,10 @@ import copy
 import os
 from pathlib import Path
 
-from saltext_sipxha.core.dhcp import plan_dhcp
-from saltext_sipxha.core.filechange import apply_changes
-from saltext_sipxha.core.plan import build_plan
-from saltext_sipxha.core.role import ROLE_FILES, _editors, plan_role
+from saltext_sipxha.core.files.change import apply_changes
+from saltext_sipxha.core.plan.fleet import build_plan
+from saltext_sipxha.core.sipx.dhcp import plan_dhcp
+from saltext_sipxha.core.sipx.role import ROLE_FILES, _editors, plan_role
 from saltext_sipxha.core.uninstall import apply_uninstall, managed_paths, plan_uninstall
 from tests.support import pillars
 from tests.support.sipxtree import write_sipx_tree

@@ -13,11 +13,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .filechange import FileChange, read_file
-from .fileio import atomic_write, backup_path, created_marker, fsync_dir
-from .pki.servercert import SslLayout
-from .plan import Fleet
-from .role import ROLE_FILES
+from saltext_sipxha.core.files.atomic import atomic_write, backup_path, created_marker, fsync_dir
+from saltext_sipxha.core.files.change import FileChange, read_file
+from saltext_sipxha.core.pki.servercert import SslLayout
+from saltext_sipxha.core.plan.fleet import Fleet
+from saltext_sipxha.core.sipx.role import ROLE_FILES
 
 
 @dataclass(frozen=True)

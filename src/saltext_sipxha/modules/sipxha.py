@@ -11,11 +11,11 @@ from typing import Any
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-from saltext_sipxha.core import dnsverify, failover, srv
-from saltext_sipxha.core import zone as zonefmt
-from saltext_sipxha.core.dhcp import is_dhcp_server, plan_dhcp
+from saltext_sipxha.core.dns import records, zonetext
 from saltext_sipxha.core.errors import SipxhaError
-from saltext_sipxha.core.role import plan_role
+from saltext_sipxha.core.sipx.dhcp import is_dhcp_server, plan_dhcp
+from saltext_sipxha.core.sipx.role import plan_role
+from saltext_sipxha.core.verify import failover_check, live_dns
 from saltext_sipxha.saltbridge import fleet_from, salt_errors
 
 __virtualname__ = "sipxha"
@@ -69,7 +69,7 @@ def srv_records() -> list[dict[str, Any]]:
 
         salt ns1 sipxha.srv_records
     """
-    return [record.to_dict() for record in srv.planned_records(fleet_from(__pillar__))]
+    return [record.to_dict() for record in records.planned_records(fleet_from(__pillar__))]
 
 
 @salt_errors
@@ -90,8 +90,8 @@ def zone(serial: int | None = None) -> str:
     """
     fleet = fleet_from(__pillar__)
     if serial is None:
-        serial = zonefmt.next_serial(None, datetime.date.today())
-    return zonefmt.render_zone(fleet, int(serial), fleet.dns.zonefile)
+        serial = zonetext.next_serial(None, datetime.date.today())
+    return zonetext.render_zone(fleet, int(serial), fleet.dns.zonefile)
 
 
 @salt_errors
@@ -173,14 +173,14 @@ def _nameserver(fleet, options: dict[str, Any]) -> tuple[str, int]:
 
 def _verify_dns(fleet, options: dict[str, Any]) -> dict[str, Any]:
     server, port = _nameserver(fleet, options)
-    report = dnsverify.verify_dns(fleet, dnsverify.lookup_at(server, port, options["timeout"]))
+    report = live_dns.verify_dns(fleet, live_dns.lookup_at(server, port, options["timeout"]))
     return {"server": f"{server}:{port}", **report}
 
 
 def _verify_sip(fleet, options: dict[str, Any]) -> dict[str, Any]:
     server, port = _nameserver(fleet, options)
-    lookup = dnsverify.lookup_at(server, port, options["timeout"])
-    return failover.verify_failover(fleet, lookup, timeout=options["probe_timeout"])
+    lookup = live_dns.lookup_at(server, port, options["timeout"])
+    return failover_check.verify_failover(fleet, lookup, timeout=options["probe_timeout"])
 
 
 def _verify_certs(fleet, options: dict[str, Any]) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from saltext_sipxha.core.dhcp import plan_dhcp
-from saltext_sipxha.core.filechange import FileChange, apply_changes
-from saltext_sipxha.core.role import plan_role
+from saltext_sipxha.core.files.change import FileChange, apply_changes
+from saltext_sipxha.core.sipx.dhcp import plan_dhcp
+from saltext_sipxha.core.sipx.role import plan_role
 from saltext_sipxha.saltbridge import fleet_from, salt_errors
 
 __virtualname__ = "sipxha_role"

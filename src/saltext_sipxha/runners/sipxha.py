@@ -1,7 +1,7 @@
 """Runner ``sipxha``: the fleet's HA verification collected from every server into one table.
 
 Each server runs ``sipxha.verify`` (its files, certificate, DHCP, and DNS and SIP failover as seen from
-there); this runner gathers the reports and renders them with :mod:`saltext_sipxha.core.report`.
+there); this runner gathers the reports and renders them with :mod:`saltext_sipxha.core.verify.fleet_table`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 import salt.client
 
-from saltext_sipxha.core.report import fleet_ok, fleet_table
+from saltext_sipxha.core.verify.fleet_table import fleet_ok, fleet_table
 
 __virtualname__ = "sipxha"
 

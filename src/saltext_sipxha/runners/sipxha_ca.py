@@ -29,11 +29,11 @@ import salt.utils.minions
 from cryptography.hazmat.primitives import serialization
 
 from saltext_sipxha.core.errors import PillarError, PkiError, SipxhaError
-from saltext_sipxha.core.pillar import Node
 from saltext_sipxha.core.pki.ca import CA_DAYS, CertificateAuthority, master_ca
 from saltext_sipxha.core.pki.policy import plan_for
-from saltext_sipxha.core.plan import Fleet, build_plan
-from saltext_sipxha.core.settings import PkiSettings, read_pki
+from saltext_sipxha.core.plan.fleet import Fleet, build_plan
+from saltext_sipxha.core.plan.reader import Node
+from saltext_sipxha.core.plan.settings import PkiSettings, read_pki
 from saltext_sipxha.saltbridge import salt_errors
 
 log = logging.getLogger(__name__)

@@ -25,9 +25,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from saltext_sipxha.core.dhcp import plan_dhcp
-from saltext_sipxha.core.filechange import FileChange, apply_changes
-from saltext_sipxha.core.role import plan_role
+from saltext_sipxha.core.files.change import FileChange, apply_changes
+from saltext_sipxha.core.sipx.dhcp import plan_dhcp
+from saltext_sipxha.core.sipx.role import plan_role
 from saltext_sipxha.core.uninstall import apply_uninstall, plan_uninstall
 from saltext_sipxha.saltbridge import fleet_from, run_state
 

@@ -11,7 +11,7 @@ State module ``sipxha_dns``: the fleet's SRV records are live in DNS, by zone fi
     sipxha-srv-records:
       sipxha_dns.nsupdate
 
-Zone-file mode writes a whole zone (see :mod:`saltext_sipxha.core.zone` for why, and for the
+Zone-file mode writes a whole zone (see :mod:`saltext_sipxha.core.dns.zonetext` for why, and for the
 ``dns:zonefile:include`` file that holds the administrator's other records). ``test=True`` shows the
 diff (and still runs ``named-checkzone`` on the candidate) but writes nothing and sends nothing.
 """
@@ -21,8 +21,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from saltext_sipxha.core import nsupdate as rfc2136
-from saltext_sipxha.core import zonefile as zf
+from saltext_sipxha.core.dns import rfc2136
+from saltext_sipxha.core.dns import zonefile as zone_file
 from saltext_sipxha.saltbridge import fleet_from, run_state
 
 __virtualname__ = "sipxha_dns"
@@ -50,9 +50,9 @@ def zonefile(name: str, reload: bool = True) -> dict[str, Any]:
     def body(ret: dict[str, Any]) -> None:
         fleet = fleet_from(__pillar__)
         settings = fleet.dns.zonefile
-        change = zf.plan_zonefile(fleet, name, settings, datetime.date.today())
+        change = zone_file.plan_zonefile(fleet, name, settings, datetime.date.today())
         command = settings.reload if settings is not None and reload else None
-        if not change.changed and command and zf.reload_pending(name):
+        if not change.changed and command and zone_file.reload_pending(name):
             _retry_reload(ret, change, command)
             return
         if not change.changed:
@@ -60,23 +60,25 @@ def zonefile(name: str, reload: bool = True) -> dict[str, Any]:
             return
         ret["changes"] = {"diff": change.diff(), "serial": {"old": change.old_serial, "new": change.new_serial}}
         if __opts__["test"]:
-            zf.validate(change, zf.named_checkzone)
+            zone_file.validate(change, zone_file.named_checkzone)
             ret.update(result=None, comment=f"Would write zone file {name} (serial {change.new_serial})")
             return
-        zf.apply_zonefile(change, zf.named_checkzone, zf.command_reloader(command) if command else None)
+        zone_file.apply_zonefile(
+            change, zone_file.named_checkzone, zone_file.command_reloader(command) if command else None
+        )
         reloaded = f" and ran {command!r}" if command else ""
         ret["comment"] = f"Wrote zone file {name} (serial {change.new_serial}){reloaded}"
 
     return run_state(name, body)
 
 
-def _retry_reload(ret: dict[str, Any], change: zf.ZoneChange, command: str) -> None:
+def _retry_reload(ret: dict[str, Any], change: zone_file.ZoneChange, command: str) -> None:
     """The zone file is up to date but an earlier reload failed: the DNS server still serves the old zone."""
     ret["changes"] = {"reload": {"old": "failed earlier", "new": command}}
     if __opts__["test"]:
         ret.update(result=None, comment=f"Would run {command!r}: zone file {change.path} was never loaded")
         return
-    zf.apply_zonefile(change, zf.named_checkzone, zf.command_reloader(command))
+    zone_file.apply_zonefile(change, zone_file.named_checkzone, zone_file.command_reloader(command))
     ret["comment"] = f"Ran {command!r}: zone file {change.path} (serial {change.old_serial}) was never loaded"
 
 

@@ -8,7 +8,7 @@ import pytest
 from salt.exceptions import SaltInvocationError
 
 from tests.support import pillars
-from tests.unit.test_srv import seed_listing
+from tests.unit.dns.test_records import seed_listing
 
 GOLDEN = Path(__file__).resolve().parents[2] / "unit" / "golden" / "seed.zone"
 

@@ -142,18 +142,18 @@ def test_concurrent_uninstalls_each_win_in_turn_and_never_re_add(set_pillar, nam
     """Two servers leaving at once race on the zone's SOA prerequisite; each retries and nothing comes back."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from saltext_sipxha.core import nsupdate
-    from saltext_sipxha.core.plan import build_plan
+    from saltext_sipxha.core.dns import rfc2136
+    from saltext_sipxha.core.plan.fleet import build_plan
 
     fleet = build_plan(nsupdate_pillar(named, 3))
-    client = nsupdate.client_for(fleet)
-    nsupdate.converge(fleet, client)
+    client = rfc2136.client_for(fleet)
+    rfc2136.converge(fleet, client)
     with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda m: nsupdate.converge(fleet, client, without=m), ["sipxpbx1", "sipxpbx2"]))
+        results = list(pool.map(lambda m: rfc2136.converge(fleet, client, without=m), ["sipxpbx1", "sipxpbx2"]))
     assert all(sent == 1 for _, sent in results)
     targets = {rdata.target.to_text() for rrset in named.query("_sip._tcp.example.com").answer for rdata in rrset}
     assert targets == {"sipxpbx3.example.com."}
     assert not named.query("_sip._tcp.sipxregistrar1.example.com").answer
     assert not named.query("_sip._tcp.sipxregistrar2.example.com").answer
-    leftover = nsupdate.plan_update(fleet, client, without="sipxpbx2")
+    leftover = rfc2136.plan_update(fleet, client, without="sipxpbx2")
     assert leftover.in_sync, leftover.to_dict()

@@ -11,7 +11,7 @@ import pytest
 import salt.loader
 
 from saltext_sipxha.core.pki.ca import CertificateAuthority
-from saltext_sipxha.core.settings import PkiSettings
+from saltext_sipxha.core.plan.settings import PkiSettings
 from tests.support import pillars
 
 PASSPHRASE = "functional-ca-passphrase"

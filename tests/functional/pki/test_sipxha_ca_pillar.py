@@ -16,7 +16,7 @@ import salt.utils.yaml
 from saltfactories.utils.functional import Loaders
 
 from tests.support import pillars
-from tests.unit.pki_support import new_ca
+from tests.unit.pki.support import new_ca
 
 LISTED = {"sipxha": pillars.seed()}  # sipxpbx1 and sipxpbx2 are under sipxha:servers
 

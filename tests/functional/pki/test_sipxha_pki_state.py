@@ -9,7 +9,7 @@ from cryptography import x509
 
 from saltext_sipxha.core.pki.names import names_of, subject_hash
 from saltext_sipxha.core.pki.servercert import read_cert
-from tests.unit.pki_support import openssl
+from tests.unit.pki.support import openssl
 
 
 def test_issues_then_is_idempotent(loaders, pki_pillar, ssl_dir, ca):

@@ -6,7 +6,7 @@ import dns.name
 
 from tests.support import pillars
 from tests.support.named import HOST, free_port, new_secret, silent_tcp_port
-from tests.unit.test_srv import seed_listing
+from tests.unit.dns.test_records import seed_listing
 
 
 def approved(named) -> int:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from saltext_sipxha.core.pki.servercert import issued_by, read_cert
-from tests.unit.pki_support import PASSPHRASE, new_ca
+from tests.unit.pki.support import PASSPHRASE, new_ca
 
 pytestmark = pytest.mark.integration
 CA_CERT_RUN = "runner.sipxha_ca.ca_cert"

@@ -13,7 +13,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from saltext_sipxha.core.pki.names import names_of
 from saltext_sipxha.core.pki.servercert import read_cert, read_key
-from tests.unit.pki_support import openssl
+from tests.unit.pki.support import openssl
 
 DER = serialization.Encoding.DER
 REFUSED = "the CA refused this certificate request"

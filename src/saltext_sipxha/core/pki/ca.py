@@ -18,13 +18,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ..errors import PkiError
-from ..fileio import atomic_write
-from ..settings import PkiSettings
-from .issued import IssuedCert, IssuedIndex
-from .keys import PrivateKey, generate_key, key_to_pem, load_key, public_der, weakness
-from .names import san_extension
-from .policy import check_request
+from saltext_sipxha.core.errors import PkiError
+from saltext_sipxha.core.files.atomic import atomic_write
+from saltext_sipxha.core.pki.issued import IssuedCert, IssuedIndex
+from saltext_sipxha.core.pki.keys import PrivateKey, generate_key, key_to_pem, load_key, public_der, weakness
+from saltext_sipxha.core.pki.names import san_extension
+from saltext_sipxha.core.pki.policy import check_request
+from saltext_sipxha.core.plan.settings import PkiSettings
 
 Clock = Callable[[], datetime.datetime]
 CA_CERT_FILE = "ca.crt"

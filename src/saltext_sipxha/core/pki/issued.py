@@ -14,9 +14,9 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from ..errors import PkiError
-from ..fileio import atomic_write
-from .names import names_of
+from saltext_sipxha.core.errors import PkiError
+from saltext_sipxha.core.files.atomic import atomic_write
+from saltext_sipxha.core.pki.names import names_of
 
 INDEX_VERSION = 1
 

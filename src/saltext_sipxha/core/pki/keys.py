@@ -5,8 +5,8 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from ..errors import PkiError
-from ..settings import PkiSettings
+from saltext_sipxha.core.errors import PkiError
+from saltext_sipxha.core.plan.settings import PkiSettings
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey

@@ -12,7 +12,7 @@ import struct
 
 from cryptography import x509
 
-from ..errors import PkiError
+from saltext_sipxha.core.errors import PkiError
 
 _WHITESPACE = re.compile(rb"[ \t\n\v\f\r]+")
 

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 
 from cryptography import x509
 
-from ..errors import SigningRefused
-from ..plan import Fleet
-from .keys import weakness
-from .names import names_of, planned_names
+from saltext_sipxha.core.errors import SigningRefused
+from saltext_sipxha.core.pki.keys import weakness
+from saltext_sipxha.core.pki.names import names_of, planned_names
+from saltext_sipxha.core.plan.fleet import Fleet
 
 
 def load_csr(csr_pem: str | bytes) -> x509.CertificateSigningRequest:

@@ -13,10 +13,9 @@ from pathlib import Path
 
 from cryptography import x509
 
-from ..plan import Fleet
-from .keys import PrivateKey, generate_key
-from .names import planned_names, subject_hash
-from .servercert import (
+from saltext_sipxha.core.pki.keys import PrivateKey, generate_key
+from saltext_sipxha.core.pki.names import planned_names, subject_hash
+from saltext_sipxha.core.pki.servercert import (
     SslLayout,
     build_csr,
     describe,
@@ -26,6 +25,7 @@ from .servercert import (
     read_key,
     renewal_reasons,
 )
+from saltext_sipxha.core.plan.fleet import Fleet
 
 Signer = Callable[[str], tuple[str, str]]
 

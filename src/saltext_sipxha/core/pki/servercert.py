@@ -18,11 +18,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
-from ..errors import PkiError, UnsafeFileError
-from ..fileio import atomic_write, backup_once, fsync_dir
-from ..settings import PkiSettings
-from .keys import PrivateKey, key_to_pem, load_key, matches_spec, public_der, weakness
-from .names import names_of, san_extension, subject_hash
+from saltext_sipxha.core.errors import PkiError, UnsafeFileError
+from saltext_sipxha.core.files.atomic import atomic_write, backup_once, fsync_dir
+from saltext_sipxha.core.pki.keys import PrivateKey, key_to_pem, load_key, matches_spec, public_der, weakness
+from saltext_sipxha.core.pki.names import names_of, san_extension, subject_hash
+from saltext_sipxha.core.plan.settings import PkiSettings
 
 MAX_HASH_SLOTS = 10
 

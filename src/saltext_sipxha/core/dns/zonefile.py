@@ -1,0 +1,157 @@
+"""Zone-file mode: compare the live zone file with the plan, validate, replace atomically, reload.
+
+Side effects are explicit: :func:`plan_zonefile` only reads, :func:`apply_zonefile` writes through
+:mod:`.fileio` after the injected ``check`` accepted the new text (default :func:`named_checkzone`), and
+runs the injected ``reload`` only when the file changed. A text that fails validation never replaces the
+live file. The SOA serial changes only when the records (or the include file) change.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from saltext_sipxha.core.dns.zonetext import next_serial, render_zone, soa_serial, zone_origin
+from saltext_sipxha.core.errors import DnsError, UnsafeFileError
+from saltext_sipxha.core.files.atomic import atomic_write, backup_once
+from saltext_sipxha.core.files.change import unified_diff
+from saltext_sipxha.core.plan.fleet import Fleet
+from saltext_sipxha.core.plan.settings import ZoneFileDns
+
+Checker = Callable[[str, str], None]  #: (zone origin, path of a candidate file) -> raises DnsError
+COMMAND_TIMEOUT = 60
+RELOAD_SUFFIX = ".sipxha-reload"  #: marker of a written zone whose reload has not succeeded yet
+
+
+@dataclass(frozen=True)
+class ZoneChange:
+    """What zone-file mode would do to ``path``."""
+
+    path: str
+    origin: str
+    old: str | None  #: the live text (None: no file yet)
+    new: str  #: the wanted text (equal to ``old`` when nothing changes)
+    old_serial: int | None
+    new_serial: int
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+    def diff(self) -> str:
+        return unified_diff(self.path, None if self.old is None else self.old.encode(), self.new.encode())
+
+
+def plan_zonefile(fleet: Fleet, path: str, settings: ZoneFileDns | None, today: datetime.date) -> ZoneChange:
+    """Read the live file and work out the new text; the serial moves only when the content does."""
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise UnsafeFileError(path, "its folder does not exist")
+    old = _read_text(target)
+    digest = _digest(settings.include) if settings is not None and settings.include else None
+    live_serial = soa_serial(old) if old is not None else None
+    if live_serial is not None:
+        same = render_zone(fleet, live_serial, settings, digest)
+        if same == old:
+            return ZoneChange(path, zone_origin(fleet).to_text(), old, old, live_serial, live_serial)
+    serial = next_serial(live_serial, today)
+    new = render_zone(fleet, serial, settings, digest)
+    return ZoneChange(path, zone_origin(fleet).to_text(), old, new, live_serial, serial)
+
+
+def validate(change: ZoneChange, check: Checker) -> None:
+    """Run ``check`` on the new text in a private temporary file (the live file is not touched)."""
+    with tempfile.TemporaryDirectory(prefix="sipxha-zone-") as folder:
+        candidate = os.path.join(folder, "zone")
+        Path(candidate).write_text(change.new, encoding="utf-8")
+        check(change.origin, candidate)
+
+
+def reload_marker(path: str | os.PathLike) -> Path:
+    """The marker saying that the zone file at ``path`` was written but the DNS server has not loaded it yet."""
+    path = Path(path)
+    return path.with_name(path.name + RELOAD_SUFFIX)
+
+
+def reload_pending(path: str | os.PathLike) -> bool:
+    """True when an earlier run wrote the zone file and its reload failed (or never ran)."""
+    return reload_marker(path).exists()
+
+
+def apply_zonefile(change: ZoneChange, check: Checker, reload: Callable[[], None] | None) -> bool:
+    """Validate, back up the original once, replace atomically and reload; False when nothing was done.
+
+    With a ``reload``, a marker (:func:`reload_marker`) is left from before the write until the reload
+    succeeds, so that a failed (or interrupted) reload is run again by the next call even though the
+    file itself is then already up to date.
+    """
+    marker = reload_marker(change.path)
+    if change.changed:
+        validate(change, check)
+        backup_once(change.path)
+        if reload is not None:
+            atomic_write(marker, b"", mode=0o600)
+        atomic_write(change.path, change.new.encode("utf-8"), mode=0o644)
+    elif reload is None or not marker.exists():
+        return False
+    if reload is not None:
+        reload()
+        marker.unlink(missing_ok=True)
+    return True
+
+
+def named_checkzone(origin: str, path: str, binary: str = "named-checkzone") -> None:
+    """``named-checkzone -k fail -S fail``: integrity, name and SRV-target checks all fatal."""
+    argv = [binary, "-q", "-k", "fail", "-n", "fail", "-S", "fail", "-M", "fail", origin, path]
+    result = _run(argv)
+    if result.returncode != 0:
+        verbose = _run([a for a in argv if a != "-q"])
+        raise DnsError(f"named-checkzone rejected the zone {origin}: {_tail(verbose)}")
+
+
+def command_reloader(command: str) -> Callable[[], None]:
+    """A reload callable running ``command`` (e.g. ``rndc reload example.com``) without a shell."""
+
+    def reload() -> None:
+        result = _run(shlex.split(command))
+        if result.returncode != 0:
+            raise DnsError(f"reload command {command!r} failed ({result.returncode}): {_tail(result)}")
+
+    return reload
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False)
+    except FileNotFoundError as err:
+        raise DnsError(f"{argv[0]}: command not found") from err
+    except subprocess.TimeoutExpired as err:
+        raise DnsError(f"{argv[0]} did not finish within {COMMAND_TIMEOUT}s") from err
+
+
+def _tail(result: subprocess.CompletedProcess) -> str:
+    text = (result.stdout + result.stderr).strip().splitlines()
+    return " | ".join(text[-6:]) or "(no output)"
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (UnicodeDecodeError, IsADirectoryError) as err:
+        raise UnsafeFileError(str(path), f"is not a text zone file: {err}") from err
+
+
+def _digest(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None

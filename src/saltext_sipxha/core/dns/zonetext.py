@@ -1,0 +1,123 @@
+"""A BIND master file for the SIP domain: SOA, NS, the planned SRV/NAPTR records and the servers' addresses.
+
+Zone-file mode writes a **whole zone** (not a fragment): the SOA serial must change whenever the records do,
+and only a file that holds the SOA can bump it. The administrator's other records of the domain (MX, web,
+...) go in their own file, named by ``dns:zonefile:include``; the zone ``$INCLUDE``s it at the end, and its
+SHA-256 is part of the zone text, so editing it bumps the serial on the next run too. ``named-checkzone``
+always validates the effective zone (include and all) before the live file is replaced.
+
+The zone holds A/AAAA records for every server whose fqdn lies in the zone (SRV targets must resolve; the
+seed listing leaves them implicit) and for in-zone name servers with an address in ``dns:zonefile:nameservers``
+(default: the ``dns:zonefile:minion``, as ``<minion>.<domain>`` unless it is a sipX server of the fleet;
+without ``dns:zonefile``, the master).
+Do not repeat those address records in the include. Order is deterministic: SOA, NS, addresses, NAPTR,
+SRV in the seed's order.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import dns.name
+import dns.rdatatype
+from dns.rdtypes.ANY.NS import NS
+from dns.rdtypes.ANY.SOA import SOA
+
+from saltext_sipxha.core.dns.records import (
+    IN,
+    Record,
+    absolute,
+    address_record,
+    address_records,
+    planned_records,
+    require_in_zone,
+)
+from saltext_sipxha.core.errors import PillarError
+from saltext_sipxha.core.plan.fleet import Fleet
+from saltext_sipxha.core.plan.settings import ZoneFileDns
+
+REFRESH, RETRY, EXPIRE, MINIMUM = 3600, 900, 1209600, 300  #: SOA timers (RFC 1912 section 2.2)
+MAX_SERIAL = 2**32 - 1
+HEADER = (
+    "; Zone {origin} -- sipX High Availability DNS records, managed by Salt (saltext-sipxha).\n"
+    "; Do not edit: the next state run replaces this file. Put other records in dns:zonefile:include.\n"
+)
+_SOA_SERIAL = re.compile(r"^\S+\s+(?:\d+\s+)?(?:IN\s+)?SOA\s+\S+\s+\S+\s+\(?\s*(\d+)", re.MULTILINE)
+
+
+def zone_origin(fleet: Fleet) -> dns.name.Name:
+    return absolute(fleet.domain)
+
+
+def nameservers(fleet: Fleet, settings: ZoneFileDns | None) -> tuple[tuple[str, str | None], ...]:
+    """The zone's NS names and addresses: from the pillar, else the zone-file minion (else the master)."""
+    if settings is not None and settings.nameservers:
+        return settings.nameservers
+    minion = settings.minion if settings is not None else fleet.master.minion_id
+    server = fleet.get_server(minion)
+    if server is not None:
+        return ((server.fqdn, server.address),)
+    return ((minion if "." in minion else f"{minion}.{fleet.domain}", None),)
+
+
+def zone_records(fleet: Fleet, settings: ZoneFileDns | None = None) -> tuple[Record, ...]:
+    """Every record of the zone except the SOA, in file order."""
+    origin, ttl = zone_origin(fleet), fleet.srv.ttl
+    servers = nameservers(fleet, settings)
+    records = [Record(origin, ttl, NS(IN, dns.rdatatype.NS, absolute(name))) for name, _ in servers]
+    addresses = list(address_records(fleet, origin))
+    known = {record.name for record in addresses}
+    for name, address in servers:
+        host = absolute(name)
+        if host.is_subdomain(origin) and host not in known:
+            if address is None and (settings is None or settings.include is None):
+                key = "sipxha:dns:zonefile:nameservers"
+                raise PillarError(key, f"{name} lies in the zone {origin} and needs an address")
+            if address is not None:
+                addresses.append(address_record(host, ttl, address))
+    planned = planned_records(fleet)
+    require_in_zone(fleet, planned, origin, "sipxha:domain")
+    return tuple(records + addresses) + planned
+
+
+def soa_record(fleet: Fleet, settings: ZoneFileDns | None, serial: int) -> Record:
+    origin = zone_origin(fleet)
+    mname = absolute(nameservers(fleet, settings)[0][0])
+    rname = dns.name.from_text("hostmaster", origin=origin)
+    soa = SOA(IN, dns.rdatatype.SOA, mname, rname, serial, REFRESH, RETRY, EXPIRE, MINIMUM)
+    return Record(origin, fleet.srv.ttl, soa)
+
+
+def render_zone(
+    fleet: Fleet, serial: int, settings: ZoneFileDns | None = None, include_digest: str | None = None
+) -> str:
+    """The master file text; ``include_digest`` is the SHA-256 of the include file (when there is one)."""
+    if not 0 <= serial <= MAX_SERIAL:
+        raise ValueError(f"SOA serial {serial} out of range")
+    origin = zone_origin(fleet)
+    records = (soa_record(fleet, settings, serial), *zone_records(fleet, settings))
+    owners = [record.name.relativize(origin).to_text() for record in records]
+    width = max(len(owner) for owner in owners)
+    lines = [HEADER.format(origin=origin.to_text()), f"$ORIGIN {origin.to_text()}\n", f"$TTL {fleet.srv.ttl}\n"]
+    for owner, record in zip(owners, records, strict=True):
+        lines.append(f"{owner:<{width}} {record.ttl} IN {record.rdtype:<5} {record.rdata_text()}\n")
+    if settings is not None and settings.include is not None:
+        lines.append(f"\n; {settings.include} sha256 {include_digest or 'missing'}\n")
+        lines.append(f"$INCLUDE {settings.include}\n")
+    return "".join(lines)
+
+
+def soa_serial(text: str) -> int | None:
+    """The SOA serial of a master file written in one-line SOA form (ours), None when there is none."""
+    match = _SOA_SERIAL.search(text)
+    return int(match.group(1)) if match else None
+
+
+def next_serial(live: int | None, today: datetime.date) -> int:
+    """A date serial ``YYYYMMDDnn`` when it is ahead of ``live``, else ``live + 1`` (RFC 1982 wrap)."""
+    dated = int(today.strftime("%Y%m%d")) * 100
+    if live is None:
+        return dated
+    candidate = max(dated, live + 1)
+    return candidate if candidate <= MAX_SERIAL else (live + 1) % (MAX_SERIAL + 1)

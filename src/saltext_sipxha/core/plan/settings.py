@@ -1,0 +1,242 @@
+"""Fleet-wide settings of the ``sipxha`` pillar: ports, SRV policy, DNS, DHCP, PKI and service."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from saltext_sipxha.core.errors import PillarError
+from saltext_sipxha.core.plan.reader import Node, is_hostname
+
+NAMING = ("numbered", "per-host")
+TSIG_ALGORITHMS = ("hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "hmac-sha1", "hmac-md5")
+EC_CURVES = ("secp256r1", "secp384r1", "secp521r1")
+EXTERNAL = "external"
+
+
+@dataclass(frozen=True)
+class Ports:
+    proxy: int = 5060
+    registrar: int = 5070
+    authproxy: int = 5080
+    registrar_xmlrpc: int = 5077
+
+
+@dataclass(frozen=True)
+class SrvSettings:
+    names: str = "numbered"
+    ttl: int = 3600
+    weight: int = 50
+    max_fallbacks: int | None = None
+    naptr: bool = False
+
+
+@dataclass(frozen=True)
+class Tsig:
+    name: str
+    algorithm: str
+    secret: str = field(repr=False, metadata={"secret": True})
+
+
+@dataclass(frozen=True)
+class ZoneFileDns:
+    minion: str
+    path: str
+    reload: str | None = None
+    #: NS host names of the zone and their address (None: out of the zone, or given in ``include``)
+    nameservers: tuple[tuple[str, str | None], ...] = ()
+    include: str | None = None  #: the administrator's own records, ``$INCLUDE``d at the end of the zone
+
+
+@dataclass(frozen=True)
+class NsupdateDns:
+    server: str
+    port: int
+    zone: str  #: absolute, with the trailing dot
+    tsig: Tsig
+    timeout: int = 10
+
+
+@dataclass(frozen=True)
+class DnsSettings:
+    zonefile: ZoneFileDns | None = None
+    nsupdate: NsupdateDns | None = None
+
+
+@dataclass(frozen=True)
+class DhcpSettings:
+    """``sipxha:dhcp``: where DHCP runs and what it hands to phones (see :mod:`.dhcp`)."""
+
+    server: str = EXTERNAL  #: the one minion that runs DHCP, or "external"
+    subnet: str | None = None  #: CIDR, e.g. 192.0.2.0/24; required to render a configuration
+    pool: tuple[str, str] | None = None  #: first and last leased address, inside ``subnet``
+    router: str | None = None  #: option 3, inside ``subnet``
+    dns_servers: tuple[str, ...] = ()  #: option 6
+    ntp_servers: tuple[str, ...] = ()  #: option 42
+    tftp_server: str | None = None  #: option 66; default: the master's address
+    interfaces: tuple[str, ...] = ("*",)  #: Kea interfaces-config
+    lease_time: int = 86400
+    config: str = "/etc/kea/kea-dhcp4.conf"
+    service: str = "kea-dhcp4-server"
+
+
+@dataclass(frozen=True)
+class PkiSettings:
+    ca_name: str
+    key_type: str = "ec"
+    curve: str = "secp256r1"
+    bits: int = 3072
+    days: int = 365
+    renew_days: int = 30
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    name: str = "sipxpbx"
+    manage: bool = True
+
+
+def read_ports(node: Node) -> Ports:
+    node.only(Ports.__dataclass_fields__)
+    defaults = Ports()
+    values = {name: node.integer(name, getattr(defaults, name), 1, 65535) for name in Ports.__dataclass_fields__}
+    ports = Ports(**values)
+    sip_ports = {"proxy": ports.proxy, "registrar": ports.registrar, "authproxy": ports.authproxy}
+    if len(set(sip_ports.values())) != len(sip_ports):
+        raise PillarError(node.path, "proxy, registrar and authproxy must listen on different ports")
+    return ports
+
+
+def read_srv(node: Node) -> SrvSettings:
+    node.only(SrvSettings.__dataclass_fields__)
+    max_fallbacks = node.data.get("max_fallbacks")
+    return SrvSettings(
+        names=node.choice("names", NAMING, "numbered"),
+        ttl=node.integer("ttl", 3600, 0, 2**31 - 1),
+        weight=node.integer("weight", 50, 0, 65535),
+        max_fallbacks=None if max_fallbacks is None else node.integer("max_fallbacks", low=1, high=9999),
+        naptr=node.boolean("naptr", False),
+    )
+
+
+def read_dns(node: Node) -> DnsSettings:
+    node.only(("zonefile", "nsupdate"))
+    zonefile = nsupdate = None
+    if node.data.get("zonefile") is not None:
+        zf = node.child("zonefile")
+        zf.only(ZoneFileDns.__dataclass_fields__)
+        zonefile = ZoneFileDns(
+            minion=zf.string("minion"),
+            path=zf.abspath("path"),
+            reload=zf.optional_string("reload"),
+            nameservers=_read_nameservers(zf.child("nameservers")),
+            include=zf.abspath("include") if zf.data.get("include") is not None else None,
+        )
+    if node.data.get("nsupdate") is not None:
+        nu = node.child("nsupdate")
+        nu.only(("server", "port", "zone", "tsig", "timeout"))
+        tsig = nu.child("tsig", required=True)
+        tsig.only(Tsig.__dataclass_fields__)
+        nsupdate = NsupdateDns(
+            server=nu.address("server"),
+            port=nu.integer("port", 53, 1, 65535),
+            zone=nu.hostname("zone") + ".",
+            tsig=Tsig(
+                name=tsig.hostname("name") + ".",
+                algorithm=tsig.choice("algorithm", TSIG_ALGORITHMS, "hmac-sha256"),
+                secret=tsig.base64("secret"),
+            ),
+            timeout=nu.integer("timeout", 10, 1, 300),
+        )
+    return DnsSettings(zonefile=zonefile, nsupdate=nsupdate)
+
+
+def _read_nameservers(node: Node) -> tuple[tuple[str, str | None], ...]:
+    """``{ns1.example.com: 192.0.2.53, ns2.example.net: null}`` as sorted (name, address) pairs."""
+    pairs = []
+    for name in node.data:
+        host = str(name).rstrip(".").lower()
+        if not isinstance(name, str) or not is_hostname(host):
+            raise PillarError(node.key(str(name)), "is not a valid DNS name")
+        pairs.append((host, node.address(name) if node.data[name] is not None else None))
+    return tuple(sorted(pairs))
+
+
+def read_dhcp(node: Node, server_ids: Sequence[str]) -> DhcpSettings:
+    """Validate ``sipxha:dhcp``; network keys are optional here and checked against ``subnet`` when given."""
+    node.only(DhcpSettings.__dataclass_fields__)
+    server = node.string("server", EXTERNAL)
+    if server != EXTERNAL and server not in server_ids:
+        raise PillarError(node.key("server"), f"{server!r} is neither a listed server nor {EXTERNAL!r}")
+    subnet = _network(node, "subnet")
+    pool = None
+    if node.data.get("pool") is not None:
+        pool_node = node.child("pool")
+        pool_node.only(("start", "end"))
+        pool = (_ipv4(pool_node, "start", subnet), _ipv4(pool_node, "end", subnet))
+        if ipaddress.IPv4Address(pool[0]) > ipaddress.IPv4Address(pool[1]):
+            raise PillarError(pool_node.key("end"), f"{pool[1]} comes before start {pool[0]}")
+    return DhcpSettings(
+        server=server,
+        subnet=None if subnet is None else str(subnet),
+        pool=pool,
+        router=None if node.data.get("router") is None else _ipv4(node, "router", subnet),
+        dns_servers=_ipv4_list(node, "dns_servers"),
+        ntp_servers=_ipv4_list(node, "ntp_servers"),
+        tftp_server=node.optional_string("tftp_server"),
+        interfaces=node.string_list("interfaces", ("*",)),
+        lease_time=node.integer("lease_time", 86400, 60, 2**31 - 1),
+        config=node.abspath("config", DhcpSettings.config),
+        service=node.string("service", DhcpSettings.service),
+    )
+
+
+def _network(node: Node, name: str) -> ipaddress.IPv4Network | None:
+    if node.data.get(name) is None:
+        return None
+    try:
+        return ipaddress.IPv4Network(str(node.data[name]).strip())
+    except ValueError as err:
+        raise PillarError(node.key(name), f"is not an IPv4 network in CIDR form: {err}") from None
+
+
+def _ipv4(node: Node, name: str, subnet: ipaddress.IPv4Network | None) -> str:
+    value = node.raw(name)
+    try:
+        address = ipaddress.IPv4Address(str(value).strip())
+    except ValueError:
+        raise PillarError(node.key(name), f"is not an IPv4 address: {value!r}") from None
+    if subnet is not None and address not in subnet:
+        raise PillarError(node.key(name), f"{address} is outside the subnet {subnet}")
+    return str(address)
+
+
+def _ipv4_list(node: Node, name: str) -> tuple[str, ...]:
+    if node.data.get(name) is None:
+        return ()
+    values = node.raw(name)
+    values = [values] if isinstance(values, str) else values
+    if not isinstance(values, list):
+        raise PillarError(node.key(name), f"must be a list of IPv4 addresses, got {values!r}")
+    return tuple(_ipv4(Node({name: value}, node.path), name, None) for value in values)
+
+
+def read_pki(node: Node, domain: str) -> PkiSettings:
+    node.only(("ca_name", "key", "days", "renew_days"))
+    ca_name = node.hostname("ca_name", f"ca.{domain}")
+    key = node.child("key")
+    key.only(("type", "curve", "bits"))
+    key_type = key.choice("type", ("ec", "rsa"), "ec")
+    curve = key.choice("curve", EC_CURVES, "secp256r1") if key_type == "ec" else "secp256r1"
+    bits = key.integer("bits", 3072, 2048, 8192) if key_type == "rsa" else 3072
+    days = node.integer("days", 365, 1, 3650)
+    renew_days = node.integer("renew_days", 30, 0, 3650)
+    if renew_days >= days:
+        raise PillarError(node.key("renew_days"), f"must be less than days ({days}), got {renew_days}")
+    return PkiSettings(ca_name=ca_name, key_type=key_type, curve=curve, bits=bits, days=days, renew_days=renew_days)
+
+
+def read_service(node: Node) -> ServiceSettings:
+    node.only(ServiceSettings.__dataclass_fields__)
+    return ServiceSettings(name=node.string("name", "sipxpbx"), manage=node.boolean("manage", True))

@@ -1,0 +1,1 @@
+"""sipX's own files, edited for a server's role: WatchDog, process definitions, routing, topology, DHCP."""

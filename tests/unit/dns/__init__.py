@@ -1,0 +1,1 @@
+"""Unit tests of saltext_sipxha.core.dns."""

@@ -1,0 +1,106 @@
+"""The minion side: why a server needs a new certificate, and sipX's layout after installing one."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import stat
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from saltext_sipxha.core.pki import servercert
+from saltext_sipxha.core.pki.names import subject_hash
+from saltext_sipxha.core.plan.settings import PkiSettings
+
+from .support import allowed, new_ca, openssl, pem
+
+NAMES = allowed("sipxpbx2")
+PKI = PkiSettings(ca_name="ca.example.com")
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory):
+    return new_ca(tmp_path_factory.mktemp("servercert"))
+
+
+@pytest.fixture
+def key():
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def signed(ca, key, names=NAMES, days=365):
+    return ca.sign(servercert.build_csr(key, "sipxpbx2.example.com", names), "sipxpbx2", names, "sipxpbx2", days)
+
+
+def reasons(cert, key, ca_cert, *, names=NAMES, renew_days=30, now=None):
+    now = now or datetime.datetime.now(datetime.UTC)
+    return servercert.renewal_reasons(cert, key, ca_cert, names=names, renew_days=renew_days, now=now)
+
+
+def test_up_to_date(ca, key):
+    assert reasons(signed(ca, key), key, ca.certificate) == []
+
+
+def test_each_reason(ca, key, tmp_path):
+    cert = signed(ca, key)
+    assert reasons(None, key, ca.certificate) == ["no certificate installed"]
+    other = ec.generate_private_key(ec.SECP256R1())
+    assert reasons(cert, other, ca.certificate) == ["the certificate does not match the private key (key changed)"]
+    moved = (*NAMES[:2], "DNS:pbx-b.example.com")
+    assert reasons(cert, key, ca.certificate, names=moved) == [
+        "names no longer match the pillar (+DNS:pbx-b.example.com, -DNS:sipxpbx2.example.com)"
+    ]
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=340)
+    assert reasons(cert, key, ca.certificate, now=later)[0].startswith("expires within 30 days")
+    new = new_ca(tmp_path)
+    assert reasons(cert, key, new.certificate) == ["not signed by the current CA (CA changed)"]
+
+
+def test_key_reason():
+    assert servercert.key_reason(None, PKI) == "no private key"
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    assert servercert.key_reason(weak, PKI).startswith("weak key: RSA key of 1024 bits")
+    assert servercert.key_reason(ec.generate_private_key(ec.SECP384R1()), PKI) is not None
+    assert servercert.key_reason(ec.generate_private_key(ec.SECP256R1()), PKI) is None
+
+
+def test_install_layout_modes_and_hash_link(ca, key, tmp_path):
+    layout = servercert.SslLayout(tmp_path / "ssl", "ca.example.com")
+    layout.ssl_dir.mkdir()
+    layout.cert.write_text("sipX's original certificate\n")
+    cert = signed(ca, key)
+    changed = servercert.install(layout, key, pem(cert).decode(), ca.certificate_pem())
+    assert stat.S_IMODE(layout.key.stat().st_mode) == 0o600
+    assert (tmp_path / "ssl" / "ssl.crt.bak").read_text() == "sipX's original certificate\n"
+    expected_hash = openssl("x509", "-noout", "-hash", "-in", str(ca.cert_path)).stdout.decode().strip()
+    link = layout.authorities / f"{expected_hash}.0"
+    assert os.readlink(link) == "ca.example.com.crt"
+    assert str(link) in changed and str(layout.key) in changed
+    verify = openssl("verify", "-CApath", str(layout.authorities), str(layout.cert))
+    assert verify.returncode == 0, verify.stderr
+    assert servercert.read_key(layout.key).public_key() == key.public_key()
+    assert servercert.install(layout, None, pem(cert).decode(), ca.certificate_pem()) == []
+
+
+def test_new_ca_replaces_the_stale_link(ca, key, tmp_path):
+    layout = servercert.SslLayout(tmp_path / "ssl", "ca.example.com")
+    servercert.install(layout, key, pem(signed(ca, key)).decode(), ca.certificate_pem())
+    other = new_ca(tmp_path / "o")
+    servercert.install(layout, None, pem(signed(other, key)).decode(), other.certificate_pem())
+    links = sorted(p.name for p in layout.authorities.iterdir() if p.is_symlink())
+    assert links == [f"{subject_hash(other.certificate.subject)}.0"]
+    verify = openssl("verify", "-CApath", str(layout.authorities), str(layout.cert))
+    assert verify.returncode == 0, verify.stderr
+
+
+def test_subject_hash_matches_openssl_for_gen_ssl_keys_style_names(tmp_path):
+    made = openssl(
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "k"), "-out", str(tmp_path / "c"),
+        "-subj", "/C=US/ST=Massachusetts/L=  Some   Town /O=Pingtel Corp./OU=VoIP Services"
+        "/CN=CA.Example.COM/emailAddress=Root@Example.org",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    cert = servercert.read_cert(tmp_path / "c")
+    expected = openssl("x509", "-noout", "-hash", "-in", str(tmp_path / "c")).stdout.decode().strip()
+    assert subject_hash(cert.subject) == expected

@@ -1,0 +1,87 @@
+"""core.dhcp: the Kea configuration for the one DHCP server, checked by ``kea-dhcp4 -t``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from saltext_sipxha.core.errors import PillarError
+from saltext_sipxha.core.plan.fleet import build_plan
+from saltext_sipxha.core.sipx import dhcp
+from tests.support import pillars
+
+KEA = shutil.which("kea-dhcp4") or "/usr/sbin/kea-dhcp4"
+DHCP = {
+    "server": "sipxpbx2",
+    "subnet": "192.0.2.0/24",
+    "pool": {"start": "192.0.2.100", "end": "192.0.2.199"},
+    "router": "192.0.2.1",
+    "dns_servers": ["192.0.2.53", "192.0.2.54"],
+    "ntp_servers": ["192.0.2.1"],
+}
+
+
+def _check(tmp_path, data: bytes) -> subprocess.CompletedProcess:
+    if not shutil.which(KEA):
+        pytest.skip("kea-dhcp4 is not installed (make deps installs kea-dhcp4-server)")
+    path = tmp_path / "kea-dhcp4.conf"
+    path.write_bytes(data)
+    return subprocess.run([KEA, "-t", str(path)], capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_rendered_config_passes_kea_check(tmp_path):
+    fleet = build_plan(pillars.fleet(3, dhcp=DHCP))
+    data = dhcp.render(fleet)
+    check = _check(tmp_path, data)
+    assert check.returncode == 0, check.stdout + check.stderr
+    body = json.loads(data.decode().split("\n", 1)[1])["Dhcp4"]
+    options = {o["name"]: o["data"] for o in body["subnet4"][0]["option-data"]}
+    assert options == {
+        "routers": "192.0.2.1",
+        "domain-name-servers": "192.0.2.53, 192.0.2.54",
+        "ntp-servers": "192.0.2.1",
+        "tftp-server-name": "192.0.2.11",  # option 66: the master
+    }
+    assert body["option-data"] == [{"name": "domain-name", "data": "example.com"}]
+    assert body["subnet4"][0]["pools"] == [{"pool": "192.0.2.100 - 192.0.2.199"}]
+
+
+def test_kea_check_catches_a_broken_config(tmp_path):
+    """The check the tests rely on does fail on a bad file (so the test above can fail)."""
+    data = dhcp.render(build_plan(pillars.fleet(2, dhcp=DHCP))).replace(b'"192.0.2.0/24"', b'"192.0.2.0/99"')
+    assert _check(tmp_path, data).returncode != 0
+
+
+def test_only_the_named_server():
+    fleet = build_plan(pillars.fleet(3, dhcp=DHCP))
+    assert [s.minion_id for s in fleet.servers if dhcp.is_dhcp_server(fleet, s.minion_id)] == ["sipxpbx2"]
+    external = build_plan(pillars.fleet(3))
+    assert not any(dhcp.is_dhcp_server(external, s.minion_id) for s in external.servers)
+    assert dhcp.plan_dhcp(external, "sipxpbx1") is None
+
+
+def test_missing_network_keys_named():
+    fleet = build_plan(pillars.fleet(2, dhcp={"server": "sipxpbx1"}))
+    with pytest.raises(PillarError, match="sipxha:dhcp:subnet"):
+        dhcp.render(fleet)
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"subnet": "192.0.2.7/24"}, "sipxha:dhcp:subnet"),
+        ({"router": "198.51.100.1"}, "sipxha:dhcp:router"),
+        ({"pool": {"start": "192.0.2.100", "end": "192.0.2.300"}}, "sipxha:dhcp:pool:end"),
+        ({"pool": {"start": "192.0.2.200", "end": "192.0.2.100"}}, "sipxha:dhcp:pool:end"),
+        ({"dns_servers": ["not-an-ip"]}, "sipxha:dhcp:dns_servers"),
+        ({"lease_time": 5}, "sipxha:dhcp:lease_time"),
+        ({"config": "relative.conf"}, "sipxha:dhcp:config"),
+        ({"bogus": 1}, "sipxha:dhcp:bogus"),
+    ],
+)
+def test_bad_dhcp_pillar(change, key):
+    with pytest.raises(PillarError, match=key):
+        build_plan(pillars.fleet(2, dhcp=DHCP | change))
