@@ -65,14 +65,14 @@ def init(ca_name: str | None = None, key_type: str | None = None, bits: int | No
     Create the CA once (idempotent: an existing CA is reported, never replaced).
 
     Name and key type come from the master's ``sipxha:pki`` pillar unless given here
-    (EC P-256 by default; ``key_type=rsa bits=3072`` for RSA).
+    (RSA 2048 with SHA-256 by default; ``key_type=ec curve=secp256r1`` for EC).
 
     CLI Example:
 
     .. code-block:: bash
 
         salt-run sipxha_ca.init
-        salt-run sipxha_ca.init ca_name=ca.example.com key_type=rsa bits=3072
+        salt-run sipxha_ca.init ca_name=ca.example.com key_type=ec curve=secp384r1
     """
     ca = _ca()
     if ca.exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 
 import pytest
@@ -31,15 +32,33 @@ def test_create_encrypts_the_key_and_locks_down_modes(tmp_path):
     with pytest.raises(PkiError, match="CA key: Password was not given"):
         load_key(ca.key_path.read_bytes(), None, "CA key")
     key = load_key(ca.key_path.read_bytes(), PASSPHRASE)
-    assert isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
+    assert isinstance(key, rsa.RSAPrivateKey) and key.key_size == 2048  # the default (issue 12.3)
+    assert ca.certificate.signature_hash_algorithm.name == "sha256"
     constraints = ca.certificate.extensions.get_extension_for_class(x509.BasicConstraints).value
     assert constraints.ca is True
     assert ca.certificate.subject.rfc4514_string() == "CN=ca.example.com"
 
 
-def test_create_rsa_ca(tmp_path):
-    ca = new_ca(tmp_path, key_type="rsa", bits=2048)
-    assert isinstance(ca.certificate.public_key(), rsa.RSAPublicKey)
+def test_create_ec_ca(tmp_path):
+    ca = new_ca(tmp_path, key_type="ec", curve="secp384r1")
+    assert isinstance(ca.certificate.public_key(), ec.EllipticCurvePublicKey)
+    assert ca.certificate.signature_hash_algorithm.name == "sha384"
+
+
+@pytest.mark.parametrize(
+    ("ca_key", "server_key"),
+    [("ec", rsa.generate_private_key(65537, 2048)), ("rsa", ec.generate_private_key(ec.SECP256R1()))],
+    ids=["ec-ca-signs-rsa", "rsa-ca-signs-ec"],
+)
+def test_a_ca_of_either_type_signs_keys_of_either_type(tmp_path, ca_key, server_key):
+    """An EC CA made before RSA became the default keeps signing, and openssl verifies what it signs."""
+    ca = new_ca(tmp_path, key_type=ca_key)
+    names = allowed("sipxpbx2")
+    cert = ca.sign(build_csr(server_key, "h", names), "sipxpbx2", names, "sipxpbx2.example.com", 30)
+    (tmp_path / "ca.pem").write_bytes(pem(ca.certificate))
+    (tmp_path / "cert.pem").write_bytes(pem(cert))
+    check = openssl("verify", "-CAfile", str(tmp_path / "ca.pem"), "-purpose", "sslserver", str(tmp_path / "cert.pem"))
+    assert check.returncode == 0, check.stderr
 
 
 def test_create_refuses_to_replace(tmp_path):
@@ -139,6 +158,21 @@ def test_export_is_an_encrypted_pkcs12(tmp_path):
     assert result["fingerprint"] == ca.status()["ca"]["fingerprint"]
     check = openssl("pkcs12", "-in", str(tmp_path / "backup.p12"), "-noout", "-passin", "pass:offline secret")
     assert check.returncode == 0, check.stderr
+
+
+def test_export_over_an_existing_readable_file_is_0600(tmp_path):
+    """Issue 13.12: an archive written over a 0644 file (or a symlink) is 0600 and replaces it."""
+    ca, archive, elsewhere = new_ca(tmp_path), tmp_path / "backup.p12", tmp_path / "elsewhere"
+    archive.write_bytes(b"old")
+    os.chmod(archive, 0o644)
+    ca.export(archive, b"offline secret")
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    elsewhere.write_bytes(b"not yours")
+    archive.unlink()
+    archive.symlink_to(elsewhere)
+    ca.export(archive, b"offline secret")
+    assert not archive.is_symlink() and stat.S_IMODE(archive.stat().st_mode) == 0o600
+    assert elsewhere.read_bytes() == b"not yours"
 
 
 def test_lifetime_and_settings_default(tmp_path):

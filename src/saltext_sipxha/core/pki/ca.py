@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from saltext_sipxha.core.errors import PkiError
-from saltext_sipxha.core.files.atomic import atomic_write
+from saltext_sipxha.core.files.atomic import atomic_write, fsync_dir
 from saltext_sipxha.core.pki.issued import IssuedCert, IssuedIndex
 from saltext_sipxha.core.pki.keys import PrivateKey, generate_key, key_to_pem, load_key, public_der, weakness
 from saltext_sipxha.core.pki.names import san_extension
@@ -114,8 +115,7 @@ class CertificateAuthority:
             for path in (self.index.path, self.crl_path):
                 if path.exists():
                     os.replace(path, path.with_name(path.name + ".replaced"))
-        atomic_write(self.key_path, key_to_pem(key, self._passphrase), mode=0o600)
-        os.chmod(self.key_path, 0o600)
+        write_private(self.key_path, key_to_pem(key, self._passphrase))
         atomic_write(self.cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
         self.write_crl()
 
@@ -240,8 +240,27 @@ class CertificateAuthority:
         blob = pkcs12.serialize_key_and_certificates(
             b"sipxha-ca", self._key(), cert, None, serialization.BestAvailableEncryption(passphrase)
         )
-        atomic_write(path, blob, mode=0o600)
+        write_private(Path(path), blob)
         return {"path": str(path), "fingerprint": cert.fingerprint(hashes.SHA256()).hex()}
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically with a file that is 0600 and the caller's from its first byte on.
+
+    Unlike :func:`atomic_write`, an existing file's mode and owner are not kept (an archive of the CA key
+    written over a 0644 file stays 0600), and a symlink at ``path`` is replaced, never followed.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
 
 
 def _ca_key_usage() -> x509.KeyUsage:

@@ -40,7 +40,13 @@ def weakness(public_key: object) -> str | None:
 
 
 def matches_spec(key: PrivateKey, pki: PkiSettings) -> bool:
-    """True when ``key`` is of the type the pillar asks for (curve, or RSA size)."""
+    """True when ``key`` is of the type the pillar asks for (curve, or RSA size).
+
+    Without an explicit ``sipxha:pki:key`` any acceptable key matches: a server keeps the EC key it got
+    before RSA 2048 became the default rather than being re-keyed (and restarted) by an upgrade.
+    """
+    if not pki.key_set:
+        return weakness(key.public_key()) is None
     if pki.key_type == "rsa":
         return isinstance(key, rsa.RSAPrivateKey) and key.key_size == pki.bits
     return isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == pki.curve

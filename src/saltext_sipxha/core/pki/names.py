@@ -7,14 +7,12 @@ so a policy decision, a log line and ``openssl x509 -text`` all read alike.
 from __future__ import annotations
 
 import hashlib
-import re
 import struct
 
 from cryptography import x509
+from OpenSSL import crypto
 
 from saltext_sipxha.core.errors import PkiError
-
-_WHITESPACE = re.compile(rb"[ \t\n\v\f\r]+")
 
 
 def planned_names(domain: str, fqdn: str) -> tuple[str, ...]:
@@ -54,47 +52,17 @@ def names_of(obj: x509.Certificate | x509.CertificateSigningRequest) -> frozense
     return frozenset(result)
 
 
-def subject_hash(name: x509.Name) -> str:
-    """``openssl x509 -hash`` of a name: SHA-1 of its canonical DER, first 4 bytes little-endian, hex.
+def subject_hashes(cert: x509.Certificate) -> tuple[str, str]:
+    """The OpenSSL hashes of ``cert``'s subject that ``c_rehash``/``ca_rehash`` name links by: ``(new, old)``.
 
-    OpenSSL's canonical form (``x509_name_canon``) re-encodes every string value as a UTF8String,
-    trimmed, with runs of whitespace folded to one space and ASCII lowercased, and drops the outer
-    SEQUENCE header. Values in certificate names are strings in practice; that is all this handles.
+    ``new`` is ``openssl x509 -hash`` (OpenSSL >= 1.0), computed by OpenSSL itself through pyOpenSSL;
+    ``old`` is ``-subject_hash_old`` (OpenSSL 0.9.x): MD5 of the subject's DER, first 4 bytes little-endian.
     """
-    canon = b"".join(_der_set(_canon_rdn(rdn)) for rdn in name.rdns)
-    (value,) = struct.unpack("<I", hashlib.sha1(canon).digest()[:4])
-    return f"{value:08x}"
+    new = crypto.X509.from_cryptography(cert).subject_name_hash()
+    (old,) = struct.unpack("<I", hashlib.md5(cert.subject.public_bytes(), usedforsecurity=False).digest()[:4])
+    return f"{new:08x}", f"{old:08x}"
 
 
-def _canon_rdn(rdn: x509.RelativeDistinguishedName) -> list[bytes]:
-    entries = []
-    for attribute in rdn:
-        value = attribute.value if isinstance(attribute.value, str) else attribute.value.decode("latin-1")
-        folded = _WHITESPACE.sub(b" ", value.encode("utf-8").strip(b" \t\n\v\f\r"))
-        lowered = bytes(c + 32 if 65 <= c <= 90 else c for c in folded)
-        entries.append(_der(0x30, _der_oid(attribute.oid.dotted_string) + _der(0x0C, lowered)))
-    return entries
-
-
-def _der_set(encoded_items: list[bytes]) -> bytes:
-    return _der(0x31, b"".join(sorted(encoded_items)))
-
-
-def _der(tag: int, content: bytes) -> bytes:
-    size = len(content)
-    if size < 0x80:
-        return bytes([tag, size]) + content
-    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(length)]) + length + content
-
-
-def _der_oid(dotted: str) -> bytes:
-    arcs = [int(part) for part in dotted.split(".")]
-    body = bytearray([arcs[0] * 40 + arcs[1]])
-    for arc in arcs[2:]:
-        chunk, rest = [arc & 0x7F], arc >> 7
-        while rest:
-            chunk.append(0x80 | (rest & 0x7F))
-            rest >>= 7
-        body.extend(reversed(chunk))
-    return _der(0x06, bytes(body))
+def subject_hash(cert: x509.Certificate) -> str:
+    """``openssl x509 -hash`` of ``cert`` (the OpenSSL >= 1.0 link name, without the ``.N``)."""
+    return subject_hashes(cert)[0]

@@ -75,7 +75,7 @@ def _ca_reason(layout: SslLayout, ca_pem: str) -> str | None:
         installed = None
     if installed != ca_pem:
         return f"CA certificate {layout.ca_file.name} differs from the CA's"
-    link = layout.authorities / f"{subject_hash(x509.load_pem_x509_certificate(ca_pem.encode()).subject)}.0"
+    link = layout.authorities / f"{subject_hash(x509.load_pem_x509_certificate(ca_pem.encode()))}.0"
     if not link.exists():
         return f"hash link {link.name} missing"
     return None

@@ -172,7 +172,7 @@ def install(layout: SslLayout, new_key: PrivateKey | None, cert_pem: str, ca_pem
 
 def link_ca(layout: SslLayout, ca_cert: x509.Certificate) -> str | None:
     """Point ``<hash>.N`` at the CA file (like ``c_rehash``); drop its stale links. Returns a new link's path."""
-    target, wanted = layout.ca_file.name, subject_hash(ca_cert.subject)
+    target, wanted = layout.ca_file.name, subject_hash(ca_cert)
     for entry in layout.authorities.iterdir():
         if entry.is_symlink() and os.readlink(entry) == target and not entry.name.startswith(f"{wanted}."):
             entry.unlink()

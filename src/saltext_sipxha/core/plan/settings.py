@@ -84,11 +84,12 @@ class DhcpSettings:
 @dataclass(frozen=True)
 class PkiSettings:
     ca_name: str
-    key_type: str = "ec"
+    key_type: str = "rsa"  #: RSA 2048 + SHA-256 by default: what every OpenSSL sipX ran on reads
     curve: str = "secp256r1"
-    bits: int = 3072
+    bits: int = 2048
     days: int = 365
     renew_days: int = 30
+    key_set: bool = False  #: sipxha:pki:key given: a server key of another type is replaced (else kept)
 
 
 @dataclass(frozen=True)
@@ -227,14 +228,22 @@ def read_pki(node: Node, domain: str) -> PkiSettings:
     ca_name = node.hostname("ca_name", f"ca.{domain}")
     key = node.child("key")
     key.only(("type", "curve", "bits"))
-    key_type = key.choice("type", ("ec", "rsa"), "ec")
+    key_type = key.choice("type", ("ec", "rsa"), "rsa")
     curve = key.choice("curve", EC_CURVES, "secp256r1") if key_type == "ec" else "secp256r1"
-    bits = key.integer("bits", 3072, 2048, 8192) if key_type == "rsa" else 3072
+    bits = key.integer("bits", 2048, 2048, 8192) if key_type == "rsa" else 2048
     days = node.integer("days", 365, 1, 3650)
     renew_days = node.integer("renew_days", 30, 0, 3650)
     if renew_days >= days:
         raise PillarError(node.key("renew_days"), f"must be less than days ({days}), got {renew_days}")
-    return PkiSettings(ca_name=ca_name, key_type=key_type, curve=curve, bits=bits, days=days, renew_days=renew_days)
+    return PkiSettings(
+        ca_name=ca_name,
+        key_type=key_type,
+        curve=curve,
+        bits=bits,
+        days=days,
+        renew_days=renew_days,
+        key_set=bool(key.data),
+    )
 
 
 def read_service(node: Node) -> ServiceSettings:
