@@ -55,13 +55,19 @@ def texts(records):
 
 
 def test_seed_records_equal_the_seed_listing_in_order():
-    assert texts(planned_records(build_plan(pillars.seed()))) == seed_listing()
+    records = planned_records(build_plan(pillars.seed()))
+    assert texts(r for r in records if r.rdtype == "SRV") == seed_listing()
+    assert [r.rdtype for r in records] == ["NAPTR", "NAPTR"] + ["SRV"] * 16  # naptr: true is the default
+
+
+def test_without_naptr_the_records_are_exactly_the_seed_listing():
+    assert texts(planned_records(build_plan(pillars.seed() | {"srv": {"naptr": False}}))) == seed_listing()
 
 
 def test_weight_ttl_and_ports_come_from_the_pillar():
     pillar = pillars.seed() | {"srv": {"ttl": 60, "weight": 10}, "ports": {"proxy": 5062, "authproxy": 5082}}
-    records = planned_records(build_plan(pillar))
-    assert {record.ttl for record in records} == {60}
+    records = [r for r in planned_records(build_plan(pillar)) if r.rdtype == "SRV"]
+    assert {record.ttl for record in planned_records(build_plan(pillar))} == {60}
     assert {record.rdata.weight for record in records} == {10}
     ports = {record.name.labels[2]: record.rdata.port for record in records}
     assert ports == {b"example": 5062, b"sipxregistrar1": 5070, b"sipxregistrar2": 5070} | {
@@ -86,8 +92,8 @@ def test_three_servers_share_the_second_priority_evenly():
 @pytest.mark.parametrize("count", [2, 3, 20])
 def test_record_count_scales_with_the_fleet(count):
     records = planned_records(build_plan(pillars.fleet(count)))
-    # domain: 2N; per server: registrar N + authproxy 2N records
-    assert len(records) == 2 * count + 3 * count * count
+    # NAPTR: 2; domain: 2N; per server: registrar N + authproxy 2N records
+    assert len(records) == 2 + 2 * count + 3 * count * count
     assert len(set(records)) == len(records)
 
 
@@ -116,8 +122,8 @@ def test_removing_a_server_never_renames_another_servers_records():
     assert absolute("_sip._tcp.sipxregistrar3.example.com") in names_two
 
 
-def test_naptr_prefers_tcp_over_udp():
-    records = planned_records(build_plan(pillars.seed() | {"srv": {"naptr": True}}))
+def test_naptr_prefers_tcp_over_udp_by_default():
+    records = planned_records(build_plan(pillars.seed()))
     naptr = [r for r in records if r.rdtype == "NAPTR"]
     assert [r.to_text(ORIGIN) for r in naptr] == [
         '@ 3600 IN NAPTR 90 50 "s" "SIP+D2T" "" _sip._tcp.example.com.',

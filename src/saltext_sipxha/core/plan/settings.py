@@ -29,7 +29,7 @@ class SrvSettings:
     ttl: int = 3600
     weight: int = 50
     max_fallbacks: int | None = None
-    naptr: bool = False
+    naptr: bool = True
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def read_srv(node: Node) -> SrvSettings:
         ttl=node.integer("ttl", 3600, 0, 2**31 - 1),
         weight=node.integer("weight", 50, 0, 65535),
         max_fallbacks=None if max_fallbacks is None else node.integer("max_fallbacks", low=1, high=9999),
-        naptr=node.boolean("naptr", False),
+        naptr=node.boolean("naptr", True),
     )
 
 
