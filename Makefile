@@ -1,5 +1,6 @@
 # saltext-sipxha: `make demo` runs the local fleet demo, `make test` runs the whole test suite.
 # Both set up everything they need on a fresh Debian machine (a venv, the package, Debian tools).
+# `make lint`: ruff, and `mypy --strict` on the pure core (pyproject.toml [tool.mypy]).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
@@ -15,7 +16,7 @@ setup: $(BIN)/.installed debs
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[tests,bench]'
+	$(BIN)/pip install -q -e '.[tests,lint,docs,release,bench]'
 	touch $@
 
 debs:
@@ -30,6 +31,7 @@ debs:
 lint: $(BIN)/.installed
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
 
 format: $(BIN)/.installed
 	$(BIN)/ruff check --fix $(LINT_PATHS)

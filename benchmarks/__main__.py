@@ -74,7 +74,7 @@ def machine() -> dict[str, Any]:
     import salt.version  # pylint: disable=import-outside-toplevel
 
     return {
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "salt": salt.version.__version__,
         "cpus": os.cpu_count(),

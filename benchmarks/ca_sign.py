@@ -57,7 +57,7 @@ def bench_core(ca: CertificateAuthority, csrs: list[str]) -> float:
 
 def bench_cryptography(ca: CertificateAuthority, csrs: list[str]) -> float:
     key = serialization.load_pem_private_key(ca.key_path.read_bytes(), PASSPHRASE)
-    issuer, now = ca.certificate.subject, datetime.datetime.now(datetime.UTC)
+    issuer, now = ca.certificate.subject, datetime.datetime.now(datetime.timezone.utc)
     parsed = [x509.load_pem_x509_csr(csr.encode()) for csr in csrs]
     started = time.perf_counter()
     for csr in parsed:

@@ -8,8 +8,8 @@ For each N it times, interleaved, in the same run:
 - ``dnspython``: only putting the same, prebuilt records in a ``dns.zone.Zone`` and ``Zone.to_text()``
   (neither the plan nor record construction is timed for it, so the comparison favours dnspython).
 
-Two series: ``full`` (the contract's default, every peer a fallback: 3N^2 + 2N SRV records, so N = 1000,
-three million records, is left out) and ``max_fallbacks: 2`` (the contract's setting for large fleets:
+Two series: ``full`` (the default, every peer a fallback: 3N^2 + 2N SRV records, so N = 1000,
+three million records, is left out) and ``max_fallbacks: 2`` (the recommended setting for large fleets:
 records linear in N, N up to 1000). Linear growth shows as a flat time per record and as a straight-line
 fit of time against the record count.
 

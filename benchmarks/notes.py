@@ -70,9 +70,9 @@ DNS = """\
 `sipxha`: `build_plan(pillar)` (validating every key) and `render_zone` (every SRV/NS/A/SOA record as
 dnspython rdata, then the master file text). Baseline: dnspython alone putting the same prebuilt
 records into a `dns.zone.Zone` and `Zone.to_text()`; neither the plan nor record construction is
-timed for it, so the comparison favours dnspython. Series `full` is the contract's default (every peer
+timed for it, so the comparison favours dnspython. Series `full` is the default (every peer
 a fallback: 3N² + 2N SRV records, so N = 1000, three million records, is left out); series
-`max_fallbacks=2` is the contract's setting for large fleets (records linear in N)."""
+`max_fallbacks=2` is the recommended setting for large fleets (records linear in N)."""
 
 DNS_AFTER = """\
 Linear growth: the time per record falls towards a constant as the fixed cost (the plan, the zone

@@ -53,11 +53,17 @@ def highstate(fleet: SipxFleet, fun: str, *args: str) -> dict[str, Any]:
         failed = [s for s in states.values() if s.get("result") is False]
         print(f"  {minion_id}: {len(states)} states, {len(changed)} changed, {len(failed)} failed")
         for state in changed:
-            print(f"      changed: {state['__id__']}: {state['comment'].splitlines()[0][:85]}")
+            print(f"      changed: {state['__id__']}: {_short(fleet, state['comment'])}")
         for state in failed:
             print(f"      FAILED: {state['__id__']}: {state['comment'][:200]}")
     print(f"  ({fun} took {took:.1f}s across the fleet)")
     return data
+
+
+def _short(fleet: SipxFleet, comment: str) -> str:
+    """A state comment's first line, whole, with the sandbox folder (printed at the start) written as ``...``."""
+    first = comment.splitlines()[0] if comment else ""
+    return first.replace(f"{fleet.root}/", ".../")
 
 
 def srv_records(named: Named, pillar: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-{#- sipxha.uninstall: the seed's last step. Puts every sipX file sipxha edited back as it was (from the .bak
+{#- sipxha.uninstall: the last step of sipX's HA Setup guide. Puts every sipX file sipxha edited back as it was (from the .bak
     originals), removes the certificate, key, CA and DHCP configuration it created, stops and disables DHCP
     where sipxha enabled it and, in nsupdate mode, removes this server's DNS records.
     Apply it while the sipxha pillar is still assigned (it says where the files are). #}

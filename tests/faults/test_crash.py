@@ -52,7 +52,7 @@ def role_work(pillar):
 def pki_work(pillar, ca):
     def work():
         fleet = build_plan(pillar)
-        found = renewal.assess(fleet, MINION_ID, ca.certificate_pem(), datetime.datetime.now(datetime.UTC))
+        found = renewal.assess(fleet, MINION_ID, ca.certificate_pem(), datetime.datetime.now(datetime.timezone.utc))
 
         def signer(csr):
             with paused():  # the CA is on the Salt master: its writes are not this server's
@@ -163,7 +163,9 @@ def assert_certificate_converged(scenario, pillar, ca):
     assert cert.public_key().public_numbers() == key.public_key().public_numbers()
     assert issued_by(cert, ca.certificate)
     assert layout.key.stat().st_mode & 0o777 == 0o600
-    found = renewal.assess(build_plan(pillar), MINION_ID, ca.certificate_pem(), datetime.datetime.now(datetime.UTC))
+    found = renewal.assess(
+        build_plan(pillar), MINION_ID, ca.certificate_pem(), datetime.datetime.now(datetime.timezone.utc)
+    )
     assert found.up_to_date, found.summary()
 
 

@@ -1,19 +1,54 @@
-"""The built wheel carries the SLS formula and the package-form salt.loader entry point."""
+"""Package metadata the index accepts; the built wheel carries the formula, pillar.example, LICENSE, entry point."""
 
 from __future__ import annotations
 
+import configparser
+import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-from saltext_sipxha.formula_path import formula_dir
+import pytest
+
+from saltext_sipxha.formula_path import formula_dir, pillar_example
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_formula_path_is_the_repository_formula():
     assert (formula_dir() / "sipxha" / "init.sls").read_bytes() == (REPO / "states/sipxha/init.sls").read_bytes()
+
+
+def _metadata() -> configparser.SectionProxy:
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg", encoding="utf-8")
+    return config["metadata"]
+
+
+def test_classifiers_are_known_to_the_index():
+    """The index rejects unknown classifiers (``Framework :: Salt`` is not one); twine does not check them."""
+    trove = pytest.importorskip("trove_classifiers")
+    classifiers = [line for line in _metadata()["classifiers"].splitlines() if line.strip()]
+    assert [c for c in classifiers if c not in trove.classifiers] == []
+    assert [c for c in classifiers if c in trove.deprecated_classifiers] == []
+    assert "Programming Language :: Python :: 3 :: Only" in classifiers
+    assert any(c.startswith("Development Status :: ") for c in classifiers)
+
+
+def test_declared_python_versions_match_requires_python():
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg", encoding="utf-8")
+    lowest = config["options"]["python_requires"].removeprefix(">=")
+    versions = [
+        c.rsplit(" ", 1)[1] for c in _metadata()["classifiers"].splitlines() if c.count("::") == 2 and ":: 3." in c
+    ]
+    assert versions[0] == lowest and versions == [f"3.{minor}" for minor in range(10, 10 + len(versions))]
+    assert "salt-extension" in _metadata()["keywords"]
+
+
+def test_pillar_example_ships_with_the_formula():
+    assert pillar_example().read_bytes() == (REPO / "pillar.example").read_bytes()
 
 
 def test_wheel_ships_formula_and_entry_point(tmp_path):
@@ -32,6 +67,15 @@ def test_wheel_ships_formula_and_entry_point(tmp_path):
     shipped = {n.split("saltext_sipxha/formula/", 1)[1] for n in names if "saltext_sipxha/formula/" in n}
     in_repo = {str(p.relative_to(REPO / "states")) for p in (REPO / "states").rglob("*.sls")}
     assert in_repo <= shipped and "sipxha/reactor/cert_expiring.sls" in shipped
+    assert "pillar.example" in shipped
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "[salt.loader]" in entry_points and "saltext_sipxha = saltext_sipxha" in entry_points
     for folder in ("modules", "states", "runners", "beacons", "pillar"):
         assert any(n.startswith(f"saltext_sipxha/{folder}/") and n.endswith(".py") for n in names), folder
+
+
+def test_readme_links_work_on_the_index_page():
+    """The index renders README.md without the repository around it: links must be absolute (or anchors)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    relative = [m for m in re.findall(r"\]\(([^)]+)\)", readme) if not m.startswith(("https://", "#"))]
+    assert relative == []

@@ -82,7 +82,7 @@ def beacon(config):
         server = fleet.find_server(__opts__["id"])
         layout = SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
         renew_days = options.get("renew_days", fleet.pki.renew_days)
-        now = datetime.datetime.now(datetime.UTC)
+        now = datetime.datetime.now(datetime.timezone.utc)
         found = watch_reasons(layout, renew_days, now)
     except SipxhaError as err:
         log.warning("sipxha_cert beacon: cannot check the certificate: %s", err)

@@ -25,7 +25,7 @@ class UninstallPlan:
     """The files of one server to restore or remove, and the CA hash links to drop."""
 
     minion_id: str
-    changes: tuple[FileChange, ...]  #: ``new`` is the original, or None to remove the file
+    changes: tuple[UndoChange, ...]  #: ``new`` is the original, or None to remove the file
     links: tuple[str, ...]
 
     @property
@@ -42,7 +42,7 @@ def managed_paths(fleet: Fleet, minion_id: str) -> list[Path]:
 
 def plan_uninstall(fleet: Fleet, minion_id: str) -> UninstallPlan:
     """Work out what uninstall would restore and remove; writes nothing."""
-    changes = []
+    changes: list[UndoChange] = []
     for path in managed_paths(fleet, minion_id):
         backup, marker = backup_path(path), created_marker(path)
         if backup.exists():

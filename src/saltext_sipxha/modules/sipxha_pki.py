@@ -108,7 +108,7 @@ def _signer(csr: str) -> tuple[str, str]:
 
 
 def _assess(ca_pem: str | None) -> renewal.Assessment:
-    now = datetime.datetime.now(datetime.UTC)
+    now = datetime.datetime.now(datetime.timezone.utc)
     return renewal.assess(fleet_from(__pillar__), __opts__["id"], ca_pem, now)
 
 

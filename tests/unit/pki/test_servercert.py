@@ -34,7 +34,7 @@ def signed(ca, key, names=NAMES, days=365):
 
 
 def reasons(cert, key, ca_cert, *, names=NAMES, renew_days=30, now=None):
-    now = now or datetime.datetime.now(datetime.UTC)
+    now = now or datetime.datetime.now(datetime.timezone.utc)
     return servercert.renewal_reasons(cert, key, ca_cert, names=names, renew_days=renew_days, now=now)
 
 
@@ -51,7 +51,7 @@ def test_each_reason(ca, key, tmp_path):
     assert reasons(cert, key, ca.certificate, names=moved) == [
         "names no longer match the pillar (+DNS:pbx-b.example.com, -DNS:sipxpbx2.example.com)"
     ]
-    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=340)
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=340)
     assert reasons(cert, key, ca.certificate, now=later)[0].startswith("expires within 30 days")
     new = new_ca(tmp_path)
     assert reasons(cert, key, new.certificate) == ["not signed by the current CA (CA changed)"]

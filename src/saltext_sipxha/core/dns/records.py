@@ -1,6 +1,6 @@
 """The planned DNS records of a fleet: SRV (and optional NAPTR) records as immutable values.
 
-The layout is the seed's (HaSetup, "Configuring DNS"), generalised to N servers:
+The layout is that of sipX's HA Setup guide ("Configuring DNS"), generalised to N servers:
 
 - the SIP domain: ``_sip._tcp`` SRV priority 1 and ``_sip._udp`` SRV priority 101, every server, proxy port;
 - per server, its registrar name (``sipxregistrar<i>`` or ``rr.<fqdn>``): ``_sip._tcp`` only, own server at
@@ -48,7 +48,9 @@ class Record:
 
     name: dns.name.Name
     ttl: int
-    rdata: dns.rdata.Rdata
+    #: a ``dns.rdata.Rdata`` subclass instance; ``Any`` because dnspython does not declare the per-type
+    #: attributes (``target``, ``port``, ``address`` ...) on the base class
+    rdata: Any
 
     def __post_init__(self) -> None:
         if not self.name.is_absolute():
@@ -67,7 +69,7 @@ class Record:
 
     def rdata_text(self, origin: dns.name.Name | None = None) -> str:
         """Rdata in master-file form; names stay absolute (targets must not depend on ``$ORIGIN``)."""
-        return self.rdata.to_text(origin=origin, relativize=False)
+        return str(self.rdata.to_text(origin=origin, relativize=False))
 
     def to_text(self, origin: dns.name.Name | None = None) -> str:
         owner = self.name.relativize(origin).to_text() if origin is not None else self.name.to_text()
@@ -89,7 +91,7 @@ def srv(owner: dns.name.Name, ttl: int, rdata: tuple[int, int, int, str]) -> Rec
 
 
 def planned_records(fleet: Fleet) -> tuple[Record, ...]:
-    """Every SRV (and NAPTR) record of the fleet, in the seed's order: domain, registrars, auth proxies."""
+    """Every SRV (and NAPTR) record of the fleet, in the HA Setup guide's order: domain, registrars, auth proxies."""
     return tuple(_naptr(fleet)) + tuple(_domain_srv(fleet)) + tuple(_per_server_srv(fleet))
 
 
@@ -127,7 +129,7 @@ def is_owned(record_name: dns.name.Name, rdtype: str, domain: dns.name.Name) -> 
     if not record_name.is_subdomain(domain):
         return False
     if rdtype == "NAPTR":
-        return record_name == domain
+        return bool(record_name == domain)
     return rdtype == "SRV" and bool(OWNED_SRV.match(record_name.relativize(domain).to_text()))
 
 

@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import dns.exception
 import dns.message
@@ -264,7 +264,7 @@ def client_for(fleet: Fleet) -> DnsClient:
     return DnsClient(fleet.dns.nsupdate)
 
 
-def _signature(records: Iterable[Record]) -> tuple[frozenset, frozenset]:
+def _signature(records: Iterable[Record]) -> tuple[frozenset[Any], frozenset[Any]]:
     records = tuple(records)
     return frozenset(r.rdata for r in records), frozenset(r.ttl for r in records)
 
@@ -286,7 +286,7 @@ class _errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, err: Any, _tb: Any) -> bool:
+    def __exit__(self, kind: Any, err: Any, _tb: Any) -> Literal[False]:
         if err is None or not isinstance(err, (dns.exception.DNSException, OSError)):
             return False
         raise DnsError(f"{self.action} failed: {self._reason(err)}") from err

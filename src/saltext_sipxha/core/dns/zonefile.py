@@ -74,13 +74,13 @@ def validate(change: ZoneChange, check: Checker) -> None:
         check(change.origin, candidate)
 
 
-def reload_marker(path: str | os.PathLike) -> Path:
+def reload_marker(path: str | os.PathLike[str]) -> Path:
     """The marker saying that the zone file at ``path`` was written but the DNS server has not loaded it yet."""
     path = Path(path)
     return path.with_name(path.name + RELOAD_SUFFIX)
 
 
-def reload_pending(path: str | os.PathLike) -> bool:
+def reload_pending(path: str | os.PathLike[str]) -> bool:
     """True when an earlier run wrote the zone file and its reload failed (or never ran)."""
     return reload_marker(path).exists()
 
@@ -127,7 +127,7 @@ def command_reloader(command: str) -> Callable[[], None]:
     return reload
 
 
-def _run(argv: list[str]) -> subprocess.CompletedProcess:
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(argv, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False)
     except FileNotFoundError as err:
@@ -136,7 +136,7 @@ def _run(argv: list[str]) -> subprocess.CompletedProcess:
         raise DnsError(f"{argv[0]} did not finish within {COMMAND_TIMEOUT}s") from err
 
 
-def _tail(result: subprocess.CompletedProcess) -> str:
+def _tail(result: subprocess.CompletedProcess[str]) -> str:
     text = (result.stdout + result.stderr).strip().splitlines()
     return " | ".join(text[-6:]) or "(no output)"
 

@@ -6,12 +6,13 @@ and only a file that holds the SOA can bump it. The administrator's other record
 SHA-256 is part of the zone text, so editing it bumps the serial on the next run too. ``named-checkzone``
 always validates the effective zone (include and all) before the live file is replaced.
 
-The zone holds A/AAAA records for every server whose fqdn lies in the zone (SRV targets must resolve; the
-seed listing leaves them implicit) and for in-zone name servers with an address in ``dns:zonefile:nameservers``
+The zone holds A/AAAA records for every server whose fqdn lies in the zone (SRV targets must resolve;
+the HA Setup guide's listing leaves them implicit) and for in-zone name servers with an address in
+``dns:zonefile:nameservers``
 (default: the ``dns:zonefile:minion``, as ``<minion>.<domain>`` unless it is a sipX server of the fleet;
 without ``dns:zonefile``, the master).
 Do not repeat those address records in the include. Order is deterministic: SOA, NS, addresses, NAPTR,
-SRV in the seed's order.
+SRV in the HA Setup guide's order.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ CREATED_SUFFIX = ".sipxha-new"  #: marks a file that did not exist before sipxha
 STALE_TEMP_SECONDS = 600  #: a temp file this old was left by a write that died (never under a live name)
 
 
-def atomic_write(path: str | os.PathLike, data: bytes, mode: int | None = None) -> None:
+def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` atomically (temp file, fsync, rename, fsync of the folder).
 
     An existing file keeps its owner, group and mode; a new one gets ``mode`` (default 0644).
@@ -46,7 +46,7 @@ def atomic_write(path: str | os.PathLike, data: bytes, mode: int | None = None) 
     fsync_dir(target.parent)
 
 
-def fsync_dir(folder: str | os.PathLike) -> None:
+def fsync_dir(folder: str | os.PathLike[str]) -> None:
     """Make a rename in ``folder`` durable."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -55,13 +55,13 @@ def fsync_dir(folder: str | os.PathLike) -> None:
         os.close(fd)
 
 
-def backup_path(path: str | os.PathLike) -> Path:
+def backup_path(path: str | os.PathLike[str]) -> Path:
     """Where the original of ``path`` is kept (``WatchDog.xml`` -> ``WatchDog.xml.bak``)."""
     path = Path(path)
     return path.with_name(path.name + BACKUP_SUFFIX)
 
 
-def created_marker(path: str | os.PathLike) -> Path:
+def created_marker(path: str | os.PathLike[str]) -> Path:
     """The marker saying that ``path`` did not exist before sipxha's first write (uninstall removes it)."""
     path = Path(path)
     return path.with_name(path.name + CREATED_SUFFIX)
@@ -76,7 +76,7 @@ def drop_stale_temps(target: Path) -> None:
                 tmp.unlink()
 
 
-def backup_once(path: str | os.PathLike) -> Path | None:
+def backup_once(path: str | os.PathLike[str]) -> Path | None:
     """Before the first write to ``path``, keep its original; returns the backup's path (None: no original).
 
     An existing file is copied to ``<file>.bak`` (atomically, with its mode and owner); a missing one gets an

@@ -35,10 +35,10 @@ BACKDATE = datetime.timedelta(minutes=5)  #: tolerate clocks slightly behind the
 
 
 def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
+    return datetime.datetime.now(datetime.timezone.utc)
 
 
-def signature_hash(key: PrivateKey) -> hashes.HashAlgorithm:
+def signature_hash(key: PrivateKey) -> hashes.SHA256 | hashes.SHA384 | hashes.SHA512:
     """SHA-2 matched to the key's strength (P-384 -> SHA-384, P-521 -> SHA-512, else SHA-256)."""
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size > 256:
         return hashes.SHA512() if key.curve.key_size > 384 else hashes.SHA384()
@@ -48,7 +48,7 @@ def signature_hash(key: PrivateKey) -> hashes.HashAlgorithm:
 class CertificateAuthority:
     """The CA in ``directory``; ``passphrase`` decrypts its key (bytes, never logged)."""
 
-    def __init__(self, directory: str | os.PathLike, passphrase: bytes, clock: Clock = utcnow) -> None:
+    def __init__(self, directory: str | os.PathLike[str], passphrase: bytes, clock: Clock = utcnow) -> None:
         if not passphrase:
             raise PkiError("the CA passphrase is empty: set sipxha_ca:passphrase or passphrase_file")
         self.dir = Path(directory)
@@ -215,7 +215,7 @@ class CertificateAuthority:
         return pem
 
     # --- reporting -------------------------------------------------------------------------
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         """The CA (name, expiry, fingerprint) and every issued certificate with its state."""
         cert, now = self.certificate, self._clock()
         issued = []
@@ -232,7 +232,7 @@ class CertificateAuthority:
             "issued": issued,
         }
 
-    def export(self, path: str | os.PathLike, passphrase: bytes) -> dict:
+    def export(self, path: str | os.PathLike[str], passphrase: bytes) -> dict[str, Any]:
         """Write a PKCS#12 archive of the CA key and certificate, encrypted with ``passphrase`` (0600)."""
         if not passphrase:
             raise PkiError("export needs a non-empty passphrase")
@@ -308,7 +308,7 @@ def _check_ca_pair(cert: x509.Certificate, key: PrivateKey) -> None:
         raise PkiError("the certificate is neither self-signed nor marked as a CA (no basicConstraints)")
 
 
-def read_ca_certificate(directory: str | os.PathLike) -> x509.Certificate | None:
+def read_ca_certificate(directory: str | os.PathLike[str]) -> x509.Certificate | None:
     """The CA certificate in the CA folder ``directory``, or None when there is none yet (never reads the key)."""
     path = Path(directory) / CA_CERT_FILE
     try:

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -50,7 +51,7 @@ class IssuedCert:
     def revoked(self, when: datetime.datetime) -> IssuedCert:
         return self if self.revoked_at else replace(self, revoked_at=when.isoformat())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"names": list(self.names)}
 
 

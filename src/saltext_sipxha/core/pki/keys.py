@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from saltext_sipxha.core.errors import PkiError
 from saltext_sipxha.core.plan.settings import PkiSettings
@@ -71,7 +72,7 @@ def load_key(pem: bytes, passphrase: bytes | None = None, what: str = "private k
     return key
 
 
-def public_der(key: PrivateKey | PublicKey) -> bytes:
+def public_der(key: PrivateKey | CertificatePublicKeyTypes) -> bytes:
     """The DER SubjectPublicKeyInfo of a key (compare keys with this)."""
-    public = key.public_key() if hasattr(key, "private_bytes") else key
+    public = key.public_key() if isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)) else key
     return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)

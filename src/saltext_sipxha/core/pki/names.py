@@ -23,7 +23,7 @@ def planned_names(domain: str, fqdn: str) -> tuple[str, ...]:
 
 def san_extension(names: tuple[str, ...]) -> x509.SubjectAlternativeName:
     """The subjectAltName extension holding ``names`` (``URI:`` and ``DNS:`` only)."""
-    general = []
+    general: list[x509.GeneralName] = []
     for name in names:
         kind, _, value = name.partition(":")
         if kind == "URI":

@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 
@@ -81,13 +82,13 @@ def _ca_reason(layout: SslLayout, ca_pem: str) -> str | None:
     return None
 
 
-def apply(assessment: Assessment, fleet: Fleet, ca_pem: str, sign: Signer) -> dict:
+def apply(assessment: Assessment, fleet: Fleet, ca_pem: str, sign: Signer) -> dict[str, Any]:
     """Renew (new key when needed, CSR, signature, install) or just install the CA; returns a diff."""
     if assessment.up_to_date:
         return {}
     key, new_key = assessment.key, None
     if assessment.reasons:
-        if assessment.key_reason:
+        if assessment.key_reason or key is None:
             key = new_key = generate_key(fleet.pki)
         cert_pem, ca_pem = sign(build_csr(key, assessment.fqdn, assessment.names))
     else:

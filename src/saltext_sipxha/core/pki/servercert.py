@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -128,7 +129,7 @@ def build_csr(key: PrivateKey, fqdn: str, names: Iterable[str]) -> str:
     return csr.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def describe(cert: x509.Certificate | None) -> dict | None:
+def describe(cert: x509.Certificate | None) -> dict[str, Any] | None:
     """What a status report shows of a certificate."""
     if cert is None:
         return None

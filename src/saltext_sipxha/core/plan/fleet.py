@@ -72,7 +72,8 @@ class Server:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-friendly copy (what ``sipxha.plan`` returns)."""
-        return _plain(self) | {"is_master": self.is_master}
+        plain: dict[str, Any] = _plain(self)
+        return plain | {"is_master": self.is_master}
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class Fleet:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-friendly copy of the whole plan."""
-        data = _plain(self)
+        data: dict[str, Any] = _plain(self)
         data["servers"] = {s.minion_id: s.to_dict() for s in self.servers}
         data["master"] = self.master.minion_id
         return data
@@ -150,7 +151,7 @@ def build_plan(pillar: Mapping[str, Any] | None) -> Fleet:
     )
 
 
-def _read_paths(node: Node, defaults: Mapping[str, str]) -> MappingProxyType:
+def _read_paths(node: Node, defaults: Mapping[str, str]) -> MappingProxyType[str, str]:
     node.only(DEFAULT_PATHS)
     return MappingProxyType({name: node.abspath(name, default) for name, default in defaults.items()})
 
@@ -160,14 +161,15 @@ def _read_servers(top: Node, domain: str, paths: Mapping[str, str]) -> list[dict
     servers = top.child("servers", required=True)
     if not servers.data:
         raise PillarError(servers.path, "lists no server")
-    entries, seen = [], {"index": {}, "fqdn": {}, "address": {}}
+    entries: list[dict[str, Any]] = []
+    seen: dict[str, dict[Any, str]] = {"index": {}, "fqdn": {}, "address": {}}
     for minion_id in servers.data:
         if not isinstance(minion_id, str) or not minion_id.strip():
             raise PillarError(servers.key(str(minion_id)), "a minion id must be a non-empty string")
         node = servers.child(minion_id, required=True)
         node.only(_SERVER_KEYS)
         default_fqdn = f"{minion_id}.{domain}" if is_hostname(f"{minion_id}.{domain}") else None
-        entry = {
+        entry: dict[str, Any] = {
             "minion_id": minion_id,
             "role": node.choice("role", ROLES),
             "index": node.integer("index", low=1, high=9999),

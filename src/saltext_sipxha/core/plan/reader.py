@@ -89,7 +89,7 @@ class Node:
         value = self.raw(name, default)
         if value not in choices:
             raise PillarError(self.key(name), f"must be one of {', '.join(choices)}, got {value!r}")
-        return value
+        return str(value)
 
     def hostname(self, name: str, default: Any = _MISSING) -> str:
         value = self.string(name, default).rstrip(".").lower()

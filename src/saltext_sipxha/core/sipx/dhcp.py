@@ -52,7 +52,7 @@ def kea_config(fleet: Fleet) -> dict[str, Any]:
                 {
                     "id": 1,
                     "subnet": dhcp.subnet,
-                    "pools": [{"pool": f"{dhcp.pool[0]} - {dhcp.pool[1]}"}],
+                    "pools": [{"pool": " - ".join(dhcp.pool or ())}],  # _complete: pool is set
                     "option-data": options,
                 }
             ],

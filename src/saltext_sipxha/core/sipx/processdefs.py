@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from saltext_sipxha.core.errors import UnsafeFileError
 from saltext_sipxha.core.files.xmlsafe import element_spans, localname, mask, parse
@@ -57,7 +58,7 @@ def set_start_controls(
     return result
 
 
-def start_controls_of(process) -> str | None:
+def start_controls_of(process: Any) -> str | None:
     """The ``<start control>`` of one parsed ``<process>`` element, None when it has none."""
     start = next((child for child in process if localname(child) == "start"), None)
     return None if start is None else start.get("control")

@@ -18,7 +18,7 @@ values (the ``.bak`` taken before sipxha's first edit) when the server becomes a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,7 +125,7 @@ def _editors(fleet: Fleet, server: Server, etc: Path) -> dict[str, Editor]:
     return editors
 
 
-def _keyvalue_editor(values, fmt: keyvalue.Format) -> Editor:
+def _keyvalue_editor(values: Mapping[str, str], fmt: keyvalue.Format) -> Editor:
     return lambda data, orig, path: _text(data, lambda text: keyvalue.set_values(text, values, fmt))
 
 

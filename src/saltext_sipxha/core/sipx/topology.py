@@ -82,7 +82,7 @@ def set_locations(data: bytes, path: str, members: Sequence[Member], port: str, 
 
 def _block(member: Member, port: str, taken: set[str | None]) -> str:
     components = []
-    kinds = (("MediaServer", "media-server"),) if member.is_master else ()
+    kinds: tuple[tuple[str, str], ...] = (("MediaServer", "media-server"),) if member.is_master else ()
     kinds += (("CommServer", "comm-server"),)
     for prefix, kind in kinds:
         ident = f"{prefix}{member.index}"

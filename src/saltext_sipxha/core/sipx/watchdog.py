@@ -44,7 +44,7 @@ def _process_name(fragment: bytes, path: str) -> str:
     name = element.get("name")
     if not name:
         raise UnsafeFileError(path, "has a sipxha-disabled comment without a process name")
-    return name
+    return str(name)
 
 
 def read(data: bytes, path: str) -> tuple[list[str], list[str]]:

@@ -22,7 +22,7 @@ from saltext_sipxha.core.verify.sipprobe import ProbeResult, probe
 Prober = Callable[[str, int, str, str], ProbeResult]  #: (host, port, transport, address) -> result
 
 
-def verify_failover(fleet: Fleet, lookup: Lookup, prober: Prober | None = None, timeout: float = 1.0) -> dict:
+def verify_failover(fleet: Fleet, lookup: Lookup, prober: Prober | None = None, timeout: float = 1.0) -> dict[str, Any]:
     """Probe every SRV target of the plan as DNS serves it; a JSON-friendly report with ``ok``."""
     prober = prober or (lambda host, port, transport, address: probe(host, port, transport, timeout, address))
     planned_addresses = {absolute(s.fqdn): s.address for s in fleet.servers}
@@ -55,7 +55,7 @@ def _address(target: dns.name.Name, lookup: Lookup, planned: dict[dns.name.Name,
     for rdtype in ("A", "AAAA"):
         records = lookup(target, rdtype)
         if records:
-            return records[0].rdata.address
+            return str(records[0].rdata.address)
     return planned.get(target)
 
 

@@ -25,7 +25,7 @@ def dhcp_servers(results: Mapping[str, Any]) -> tuple[list[str], bool]:
 
 def fleet_table(results: Mapping[str, Any]) -> str:
     """One row per server (role, files, certificate, DHCP), then DNS and where SIP clients go now."""
-    rows = [("SERVER", "ROLE", "FILES", "CERTIFICATE", "DHCP", "OK")]
+    rows: list[tuple[str, ...]] = [("SERVER", "ROLE", "FILES", "CERTIFICATE", "DHCP", "OK")]
     for minion in sorted(results):
         report = results[minion]
         if not isinstance(report, Mapping):
@@ -35,7 +35,7 @@ def fleet_table(results: Mapping[str, Any]) -> str:
     lines = _columns(rows)
     servers, single = dhcp_servers(results)
     lines.append(f"\nDHCP: {', '.join(servers) or 'none of these servers'} ({'ok' if single else 'MORE THAN ONE'})")
-    first = next((results[m] for m in sorted(results) if isinstance(results[m], Mapping)), {})
+    first: Mapping[str, Any] = next((results[m] for m in sorted(results) if isinstance(results[m], Mapping)), {})
     lines += _dns(first.get("dns"))
     probed = {m: r["sip"] for m, r in sorted(results.items()) if isinstance(r, Mapping) and r.get("sip")}
     shown: dict[str, Any] = {}
@@ -71,7 +71,7 @@ def _yes(value: Any) -> str:
 
 
 def _role(report: Mapping[str, Any]) -> str:
-    return report.get("files", {}).get("role", "-")
+    return str(report.get("files", {}).get("role", "-"))
 
 
 def _files(report: Mapping[str, Any]) -> str:
