@@ -112,6 +112,7 @@ def verify(
     ``certs``: this server's certificate against the CA, its names (SANs) and expiry (``sipxha_pki.status``).
     ``files``: this server's sipX files against its role (what ``state.apply sipxha`` would change).
     ``dhcp``: whether this server is the one DHCP server, its rendered configuration and service.
+    On a sipX server, ``maintenance`` says whether it is drained by ``servers:<id>:maintenance``.
 
     dns_server
         Nameserver to ask (default: ``sipxha:dns:nsupdate:server``, else the ``dns:zonefile`` minion's
@@ -149,7 +150,9 @@ def verify(
         raise SaltInvocationError(f"unknown verify part(s): {', '.join(unknown)} (known: {', '.join(VERIFY_PARTS)})")
     options = {"server": dns_server, "port": port, "timeout": float(timeout), "probe_timeout": float(probe_timeout)}
     report = {part: _run_part(part, fleet, options) for part in wanted}
-    return {"ok": all(item["ok"] for item in report.values()), **report}
+    server = fleet.get_server(__opts__["id"])
+    maintenance = {"maintenance": server.maintenance} if server is not None else {}
+    return {"ok": all(item["ok"] for item in report.values()), **maintenance, **report}
 
 
 def _run_part(part: str, fleet, options: dict[str, Any]) -> dict[str, Any]:

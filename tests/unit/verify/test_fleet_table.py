@@ -54,3 +54,10 @@ def test_two_dhcp_servers_are_not_ok():
     assert dhcp_servers(results) == (["sipxpbx1", "sipxpbx2"], False)
     assert not fleet_ok(results)
     assert "MORE THAN ONE" in fleet_table(results)
+
+
+def test_a_server_in_maintenance_is_shown_so():
+    results = {"sipxpbx1": _report("master", True), "sipxpbx2": _report("distributed", False) | {"maintenance": True}}
+    table = fleet_table(results)
+    assert "sipxpbx2  distributed (MAINTENANCE: out of DNS)" in table
+    assert "sipxpbx1  master " in table

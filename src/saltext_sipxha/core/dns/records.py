@@ -10,6 +10,9 @@ The layout is that of sipX's HA Setup guide ("Configuring DNS"), generalised to 
 - ``srv.naptr``: RFC 3263 NAPTR records at the domain, TCP (order 90) before UDP (order 100).
 
 Every peer shares the second priority with the same weight, so a failed server's load spreads evenly.
+A drained server (``servers:<id>:maintenance``, or one a rollout is restarting) is left out of every SRV
+RRset, so its own numbered names point at its peers; an RRset whose targets are all drained keeps them
+(an SRV name never loses its last target).
 Names derive from each server's own stable index or fqdn, so adding or removing a server never renames
 another server's records. Rdata is built by dnspython's rdata classes, never by pasting strings.
 """
@@ -90,8 +93,48 @@ def srv(owner: dns.name.Name, ttl: int, rdata: tuple[int, int, int, str]) -> Rec
     return Record(owner, ttl, SRV(IN, dns.rdatatype.SRV, priority, weight, port, absolute(target)))
 
 
-def planned_records(fleet: Fleet) -> tuple[Record, ...]:
-    """Every SRV (and NAPTR) record of the fleet, in the HA Setup guide's order: domain, registrars, auth proxies."""
+def planned_records(fleet: Fleet, drained: Iterable[str] = ()) -> tuple[Record, ...]:
+    """Every SRV (and NAPTR) record of the fleet, in the seed's order: domain, registrars, auth proxies.
+
+    ``drained`` (minion ids) and the servers in maintenance are left out as SRV targets; an RRset whose
+    targets are all drained keeps them (see :func:`undrainable`).
+    """
+    records = _all_records(fleet)
+    out = _drained_targets(fleet, drained)
+    if not out:
+        return records
+    kept: list[Record] = []
+    for rrset in group(records).values():
+        serving = [r for r in rrset if r.rdtype != "SRV" or r.rdata.target not in out]
+        kept.extend(serving or rrset)
+    return tuple(kept)
+
+
+def drained_set(fleet: Fleet, drained: Iterable[str] = ()) -> frozenset[str]:
+    """The minion ids left out of DNS: ``drained`` (a rollout's) plus every server in maintenance."""
+    wanted = frozenset(drained)
+    unknown = wanted - {server.minion_id for server in fleet.servers}
+    if unknown:
+        raise PillarError("sipxha:servers", f"cannot drain {', '.join(sorted(unknown))}: not in the fleet")
+    return wanted | {server.minion_id for server in fleet.servers if server.maintenance}
+
+
+def undrainable(fleet: Fleet, drained: Iterable[str] = ()) -> tuple[str, ...]:
+    """The SRV owner names whose every target is drained: they keep their targets (nowhere else to go)."""
+    out = _drained_targets(fleet, drained)
+    return tuple(
+        name.to_text()
+        for (name, rdtype), rrset in group(_all_records(fleet)).items()
+        if out and rdtype == "SRV" and all(r.rdata.target in out for r in rrset)
+    )
+
+
+def _drained_targets(fleet: Fleet, drained: Iterable[str]) -> frozenset[dns.name.Name]:
+    ids = drained_set(fleet, drained)
+    return frozenset(absolute(server.fqdn) for server in fleet.servers if server.minion_id in ids)
+
+
+def _all_records(fleet: Fleet) -> tuple[Record, ...]:
     return tuple(_naptr(fleet)) + tuple(_domain_srv(fleet)) + tuple(_per_server_srv(fleet))
 
 

@@ -211,14 +211,15 @@ def _edit(update: dns.update.UpdateMessage, change: RRsetChange) -> None:
             update.add(change.name, ttl, rdata)
 
 
-def plan_update(fleet: Fleet, client: DnsClient, without: str | None = None) -> UpdatePlan:
+def plan_update(fleet: Fleet, client: DnsClient, without: str | None = None, drained: Iterable[str] = ()) -> UpdatePlan:
     """Read the live zone and diff its owned RRsets against the plan.
 
+    ``drained`` (minion ids, a rollout's) are left out of the SRV RRsets as servers in maintenance are.
     ``without`` (a minion id) instead takes that server out of what is live (its uninstall): its own SRV
     names go and no record points at it any more; nothing else changes, nothing is added.
     """
     zone = absolute(client.settings.zone)
-    planned = group(planned_records(fleet))
+    planned = group(planned_records(fleet, drained))
     require_in_zone(fleet, (r for rrset in planned.values() for r in rrset), zone, "sipxha:dns:nsupdate:zone")
     records = client.transfer(zone)
     soa = next((r for r in records if r.rdtype == "SOA" and r.name == zone), None)
@@ -240,7 +241,9 @@ def apply_update(plan: UpdatePlan, client: DnsClient) -> int:
     return len(updates)
 
 
-def converge(fleet: Fleet, client: DnsClient, without: str | None = None, attempts: int = 4) -> tuple[UpdatePlan, int]:
+def converge(
+    fleet: Fleet, client: DnsClient, without: str | None = None, attempts: int = 4, drained: Iterable[str] = ()
+) -> tuple[UpdatePlan, int]:
     """Plan and send the update; when another writer changed the zone meanwhile, read it again and retry.
 
     Several servers updating one zone at once (a fleet-wide highstate or uninstall) each win in turn.
@@ -248,7 +251,7 @@ def converge(fleet: Fleet, client: DnsClient, without: str | None = None, attemp
     ``attempts`` lost races.
     """
     for attempt in range(1, attempts + 1):
-        plan = plan_update(fleet, client, without=without)
+        plan = plan_update(fleet, client, without=without, drained=drained)
         try:
             return plan, apply_update(plan, client)
         except ZoneChanged:

@@ -14,7 +14,7 @@ import os
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +49,13 @@ class ZoneChange:
         return unified_diff(self.path, None if self.old is None else self.old.encode(), self.new.encode())
 
 
-def plan_zonefile(fleet: Fleet, path: str, settings: ZoneFileDns | None, today: datetime.date) -> ZoneChange:
-    """Read the live file and work out the new text; the serial moves only when the content does."""
+def plan_zonefile(
+    fleet: Fleet, path: str, settings: ZoneFileDns | None, today: datetime.date, drained: Iterable[str] = ()
+) -> ZoneChange:
+    """Read the live file and work out the new text; the serial moves only when the content does.
+
+    ``drained`` servers (a rollout's) are left out of the SRV RRsets, as servers in maintenance are.
+    """
     target = Path(path)
     if not target.parent.is_dir():
         raise UnsafeFileError(path, "its folder does not exist")
@@ -58,11 +63,11 @@ def plan_zonefile(fleet: Fleet, path: str, settings: ZoneFileDns | None, today: 
     digest = _digest(settings.include) if settings is not None and settings.include else None
     live_serial = soa_serial(old) if old is not None else None
     if live_serial is not None:
-        same = render_zone(fleet, live_serial, settings, digest)
+        same = render_zone(fleet, live_serial, settings, digest, drained)
         if same == old:
             return ZoneChange(path, zone_origin(fleet).to_text(), old, old, live_serial, live_serial)
     serial = next_serial(live_serial, today)
-    new = render_zone(fleet, serial, settings, digest)
+    new = render_zone(fleet, serial, settings, digest, drained)
     return ZoneChange(path, zone_origin(fleet).to_text(), old, new, live_serial, serial)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 
 import dns.name
 import dns.rdatatype
@@ -62,8 +63,8 @@ def nameservers(fleet: Fleet, settings: ZoneFileDns | None) -> tuple[tuple[str, 
     return ((minion if "." in minion else f"{minion}.{fleet.domain}", None),)
 
 
-def zone_records(fleet: Fleet, settings: ZoneFileDns | None = None) -> tuple[Record, ...]:
-    """Every record of the zone except the SOA, in file order."""
+def zone_records(fleet: Fleet, settings: ZoneFileDns | None = None, drained: Iterable[str] = ()) -> tuple[Record, ...]:
+    """Every record of the zone except the SOA, in file order (``drained`` servers left out of SRV RRsets)."""
     origin, ttl = zone_origin(fleet), fleet.srv.ttl
     servers = nameservers(fleet, settings)
     records = [Record(origin, ttl, NS(IN, dns.rdatatype.NS, absolute(name))) for name, _ in servers]
@@ -77,7 +78,7 @@ def zone_records(fleet: Fleet, settings: ZoneFileDns | None = None) -> tuple[Rec
                 raise PillarError(key, f"{name} lies in the zone {origin} and needs an address")
             if address is not None:
                 addresses.append(address_record(host, ttl, address))
-    planned = planned_records(fleet)
+    planned = planned_records(fleet, drained)
     require_in_zone(fleet, planned, origin, "sipxha:domain")
     return tuple(records + addresses) + planned
 
@@ -91,13 +92,18 @@ def soa_record(fleet: Fleet, settings: ZoneFileDns | None, serial: int) -> Recor
 
 
 def render_zone(
-    fleet: Fleet, serial: int, settings: ZoneFileDns | None = None, include_digest: str | None = None
+    fleet: Fleet,
+    serial: int,
+    settings: ZoneFileDns | None = None,
+    include_digest: str | None = None,
+    drained: Iterable[str] = (),
 ) -> str:
-    """The master file text; ``include_digest`` is the SHA-256 of the include file (when there is one)."""
+    """The master file text; ``include_digest`` is the SHA-256 of the include file (when there is one);
+    ``drained`` servers are left out of the SRV RRsets (see :func:`.records.planned_records`)."""
     if not 0 <= serial <= MAX_SERIAL:
         raise ValueError(f"SOA serial {serial} out of range")
     origin = zone_origin(fleet)
-    records = (soa_record(fleet, settings, serial), *zone_records(fleet, settings))
+    records = (soa_record(fleet, settings, serial), *zone_records(fleet, settings, drained))
     owners = [record.name.relativize(origin).to_text() for record in records]
     width = max(len(owner) for owner in owners)
     lines = [HEADER.format(origin=origin.to_text()), f"$ORIGIN {origin.to_text()}\n", f"$TTL {fleet.srv.ttl}\n"]

@@ -18,12 +18,14 @@ from saltext_sipxha.core.plan.settings import (
     DnsSettings,
     PkiSettings,
     Ports,
+    RolloutSettings,
     ServiceSettings,
     SrvSettings,
     read_dhcp,
     read_dns,
     read_pki,
     read_ports,
+    read_rollout,
     read_service,
     read_srv,
 )
@@ -44,8 +46,11 @@ MASTER_SERVICE_KEYS = (
     "ORBIT_SERVER_ADDR",
     "PRESENCE_SERVER_ADDR",
 )
-_TOP_KEYS = ("domain", "realm", "servers", "ports", "srv", "dns", "dhcp", "ds_processes", "pki", "paths", "service")
-_SERVER_KEYS = ("role", "index", "fqdn", "address", "paths")
+_TOP_KEYS = (
+    *("domain", "realm", "servers", "ports", "srv", "dns", "dhcp", "ds_processes", "pki", "paths"),
+    *("service", "rollout"),
+)
+_SERVER_KEYS = ("role", "index", "fqdn", "address", "paths", "maintenance")
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class Server:
     fqdn: str
     address: str
     paths: Mapping[str, str]
+    maintenance: bool  #: drained (out of every SRV RRset) for as long as it is set; files still managed
     registrar_name: str  #: SRV name of this proxy's registrar, e.g. ``sipxregistrar1.example.com``
     authproxy_name: str  #: SRV name of this proxy's auth proxy, e.g. ``sipxauthproxy1.example.com``
     fallbacks: tuple[str, ...]  #: minion ids of the peers behind this server's own, in failover order
@@ -90,6 +96,7 @@ class Fleet:
     ds_processes: tuple[str, ...]
     pki: PkiSettings
     service: ServiceSettings
+    rollout: RolloutSettings = field(default_factory=RolloutSettings)
 
     @property
     def master(self) -> Server:
@@ -148,6 +155,7 @@ def build_plan(pillar: Mapping[str, Any] | None) -> Fleet:
         ds_processes=ds_processes,
         pki=read_pki(top.child("pki"), domain),
         service=read_service(top.child("service")),
+        rollout=read_rollout(top.child("rollout")),
     )
 
 
@@ -176,6 +184,7 @@ def _read_servers(top: Node, domain: str, paths: Mapping[str, str]) -> list[dict
             "fqdn": node.hostname("fqdn", default_fqdn),
             "address": node.address("address"),
             "paths": _read_paths(node.child("paths"), paths),
+            "maintenance": node.boolean("maintenance", False),
         }
         for unique, owners in seen.items():
             other = owners.setdefault(entry[unique], minion_id)

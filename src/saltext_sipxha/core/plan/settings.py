@@ -10,6 +10,7 @@ from saltext_sipxha.core.errors import PillarError
 from saltext_sipxha.core.plan.reader import Node, is_hostname
 
 NAMING = ("numbered", "per-host")
+RESTART_MODES = ("rolling", "immediate", "never")
 TSIG_ALGORITHMS = ("hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "hmac-sha1", "hmac-md5")
 EC_CURVES = ("secp256r1", "secp384r1", "secp521r1")
 EXTERNAL = "external"
@@ -96,6 +97,16 @@ class PkiSettings:
 class ServiceSettings:
     name: str = "sipxpbx"
     manage: bool = True
+    restart: str = "rolling"  #: rolling (the master restarts one server at a time) | immediate | never
+    restart_command: str | None = None  #: a shell command restarting sipX here, instead of the service module
+
+
+@dataclass(frozen=True)
+class RolloutSettings:
+    """``sipxha:rollout``: the pace of a rolling restart (see :mod:`saltext_sipxha.core.rollout`)."""
+
+    drain_wait: int = 30  #: seconds a drained server keeps serving before its restart (>= srv:ttl in production)
+    health_timeout: int = 120  #: seconds a restarted server has to answer SIP OPTIONS on every port
 
 
 def read_ports(node: Node) -> Ports:
@@ -248,4 +259,17 @@ def read_pki(node: Node, domain: str) -> PkiSettings:
 
 def read_service(node: Node) -> ServiceSettings:
     node.only(ServiceSettings.__dataclass_fields__)
-    return ServiceSettings(name=node.string("name", "sipxpbx"), manage=node.boolean("manage", True))
+    return ServiceSettings(
+        name=node.string("name", ServiceSettings.name),
+        manage=node.boolean("manage", ServiceSettings.manage),
+        restart=node.choice("restart", RESTART_MODES, ServiceSettings.restart),
+        restart_command=node.optional_string("restart_command"),
+    )
+
+
+def read_rollout(node: Node) -> RolloutSettings:
+    node.only(RolloutSettings.__dataclass_fields__)
+    return RolloutSettings(
+        drain_wait=node.integer("drain_wait", RolloutSettings.drain_wait, 0, 86400),
+        health_timeout=node.integer("health_timeout", RolloutSettings.health_timeout, 1, 86400),
+    )

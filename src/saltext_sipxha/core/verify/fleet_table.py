@@ -71,7 +71,8 @@ def _yes(value: Any) -> str:
 
 
 def _role(report: Mapping[str, Any]) -> str:
-    return str(report.get("files", {}).get("role", "-"))
+    role = str(report.get("files", {}).get("role", "-"))
+    return f"{role} (MAINTENANCE: out of DNS)" if report.get("maintenance") else role
 
 
 def _files(report: Mapping[str, Any]) -> str:
