@@ -6,10 +6,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEB_PACKAGES := bind9 bind9-utils kea-dhcp4-server isc-dhcp-server sip-tester
-LINT_PATHS := $(wildcard src tests demo benchmarks)
+LINT_PATHS := $(wildcard src tests demo benchmarks docs/conf.py)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint format bench setup debs clean
+.PHONY: demo test lint format bench setup debs clean docs
 
 setup: $(BIN)/.installed debs
 
@@ -37,8 +37,12 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 	$(BIN)/ruff format $(LINT_PATHS)
 
-test: setup lint
+test: setup lint docs
 	$(BIN)/python -m pytest tests
+
+# The docs site: Sphinx + myst-parser, one reference page per loader module; warnings are errors.
+docs: $(BIN)/.installed
+	$(BIN)/python -m sphinx -q -W --keep-going -b html docs docs/_build/html
 
 demo: setup
 	$(BIN)/python -m demo
@@ -47,4 +51,4 @@ bench: setup
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .tmp
+	rm -rf $(VENV) build dist src/*.egg-info .tmp docs/_build docs/ref

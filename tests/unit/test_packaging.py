@@ -79,3 +79,21 @@ def test_readme_links_work_on_the_index_page():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     relative = [m for m in re.findall(r"\]\(([^)]+)\)", readme) if not m.startswith(("https://", "#"))]
     assert relative == []
+
+
+def test_user_facing_text_names_no_internal_documents():
+    """Users read the README, pillar.example, the docs, the formula and the loader docstrings: they know sipX's
+    HA Setup guide and this product's docs, not the project's internal working documents."""
+    loader = [REPO / "src/saltext_sipxha" / kind for kind in ("modules", "states", "runners", "beacons", "pillar")]
+    files = [REPO / "README.md", REPO / "pillar.example", REPO / "CHANGELOG.md"]
+    files += [p for folder in (REPO / "docs", REPO / "states", REPO / "examples", *loader) for p in folder.rglob("*")]
+    internal = re.compile(r"\b((?i:the seed|seed's)|CONTRACT)\b")
+    found = [
+        f"{path.relative_to(REPO)}: {match.group(0)}"
+        for path in files
+        if path.is_file()
+        and path.suffix in {".md", ".sls", ".example", ".py", ".conf", ".rst", ""}
+        and "_build" not in path.parts
+        for match in internal.finditer(path.read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert found == []

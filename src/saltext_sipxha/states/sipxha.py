@@ -65,6 +65,17 @@ def role(name: str, only: list[str] | None = None) -> dict[str, Any]:
 
     only
         Optional list of file names (e.g. ``[WatchDog.xml]``) to limit the state to.
+
+    Example (what the ``sipxha`` SLS does; ``only`` limits it to some files):
+
+    .. code-block:: yaml
+
+        sipxha-role:
+          sipxha.role: []
+
+        sipxha-registrar-files:
+          sipxha.role:
+            - only: [registrar-config, registrar-config.in]
     """
 
     def body(ret: dict[str, Any]) -> None:
@@ -81,6 +92,13 @@ def watchdog(name: str) -> dict[str, Any]:
 
     name
         Any name (the state id).
+
+    Example:
+
+    .. code-block:: yaml
+
+        sipxha-processes:
+          sipxha.watchdog: []
     """
     return role(name, only=list(WATCHDOG_FILES))
 
@@ -91,6 +109,19 @@ def dhcp(name: str) -> dict[str, Any]:
 
     name
         Any name (the state id).
+
+    Example (what the ``sipxha.dhcp`` SLS does; the service follows the configuration):
+
+    .. code-block:: yaml
+
+        sipxha-dhcp:
+          sipxha.dhcp: []
+
+        kea-dhcp4-server:
+          service.running:
+            - enable: True
+            - watch:
+              - sipxha: sipxha-dhcp
     """
 
     def body(ret: dict[str, Any]) -> None:
@@ -112,6 +143,13 @@ def uninstalled(name: str) -> dict[str, Any]:
 
     name
         Any name (the state id).
+
+    Example (what the ``sipxha.uninstall`` SLS does):
+
+    .. code-block:: yaml
+
+        sipxha-uninstalled:
+          sipxha.uninstalled: []
     """
 
     def body(ret: dict[str, Any]) -> None:

@@ -45,6 +45,14 @@ def zonefile(name: str, reload: bool = True) -> dict[str, Any]:
 
     reload
         Run ``sipxha:dns:zonefile:reload`` after a change (default True).
+
+    Example (on the ``dns:zonefile:minion``, what the ``sipxha.dns`` SLS does):
+
+    .. code-block:: yaml
+
+        /etc/bind/db.sipxha.example.com:
+          sipxha_dns.zonefile:
+            - reload: True
     """
 
     def body(ret: dict[str, Any]) -> None:
@@ -92,6 +100,13 @@ def nsupdate(name: str) -> dict[str, Any]:
 
     name
         An arbitrary state id (e.g. the zone).
+
+    Example (on any one minion that reaches the DNS server, what the ``sipxha.dns`` SLS does):
+
+    .. code-block:: yaml
+
+        example.com.:
+          sipxha_dns.nsupdate: []
     """
     return run_state(name, lambda ret: _sync(ret, without=None))
 
@@ -105,6 +120,13 @@ def server_absent(name: str) -> dict[str, Any]:
 
     name
         An arbitrary state id.
+
+    Example (what the ``sipxha.uninstall`` SLS does in nsupdate mode):
+
+    .. code-block:: yaml
+
+        sipxha-dns-server-absent:
+          sipxha_dns.server_absent: []
     """
     return run_state(name, lambda ret: _sync(ret, without=__opts__["id"]))
 

@@ -37,6 +37,18 @@ def certificate(name: str) -> dict[str, Any]:
 
     name
         An arbitrary state id.
+
+    Example (what the ``sipxha.pki`` SLS does; restart sipX when the certificate changed):
+
+    .. code-block:: yaml
+
+        sipxha-pki-certificate:
+          sipxha_pki.certificate: []
+
+        sipxpbx:
+          service.running:
+            - watch:
+              - sipxha_pki: sipxha-pki-certificate
     """
 
     def body(ret: dict[str, Any]) -> None:
