@@ -115,6 +115,11 @@ def mask(data: bytes) -> bytes:
     return _OPAQUE.sub(lambda m: b" " * len(m.group(0)), data)
 
 
+def comment_spans(data: bytes) -> list[tuple[int, int]]:
+    """``(start, end)`` of every real comment (not text inside CDATA, PIs or the DOCTYPE)."""
+    return [m.span() for m in _OPAQUE.finditer(data) if m.group(0).startswith(b"<!--")]
+
+
 def element_spans(data: bytes, tree: etree._ElementTree, name: str, path: str) -> list[tuple[etree._Element, Span]]:
     """Each ``<name>`` element of ``tree`` (document order) with its :class:`Span` in ``data``.
 

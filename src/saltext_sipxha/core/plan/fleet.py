@@ -47,7 +47,19 @@ MASTER_SERVICE_KEYS = (
     "PRESENCE_SERVER_ADDR",
 )
 _TOP_KEYS = (
-    *("domain", "realm", "servers", "ports", "srv", "dns", "dhcp", "ds_processes", "pki", "paths"),
+    *(
+        "domain",
+        "realm",
+        "allow_realm_change",
+        "servers",
+        "ports",
+        "srv",
+        "dns",
+        "dhcp",
+        "ds_processes",
+        "pki",
+        "paths",
+    ),
     *("service", "rollout"),
 )
 _SERVER_KEYS = ("role", "index", "fqdn", "address", "paths", "maintenance")
@@ -97,6 +109,7 @@ class Fleet:
     pki: PkiSettings
     service: ServiceSettings
     rollout: RolloutSettings = field(default_factory=RolloutSettings)
+    allow_realm_change: bool = False  #: the master's current realm may be replaced (users must re-enter passwords)
 
     @property
     def master(self) -> Server:
@@ -156,6 +169,7 @@ def build_plan(pillar: Mapping[str, Any] | None) -> Fleet:
         pki=read_pki(top.child("pki"), domain),
         service=read_service(top.child("service")),
         rollout=read_rollout(top.child("rollout")),
+        allow_realm_change=top.boolean("allow_realm_change", False),
     )
 
 
@@ -218,6 +232,10 @@ def _derive_servers(entries: list[dict[str, Any]], fleet: dict[str, Any]) -> tup
             "SIPXCHANGE_REALM": fleet["realm"],
             "REGISTRAR_SERVER_SIP_SRV_OR_HOSTPORT": registrar,
             "AUTH_PROXY_SERVER_SIP_SRV_OR_HOSTPORT": authproxy,
+            "PROXY_SERVER_SIP_PORT": str(fleet["ports"].proxy),
+            "REGISTRAR_SERVER_SIP_PORT": str(fleet["ports"].registrar),
+            "AUTH_PROXY_SERVER_SIP_PORT": str(fleet["ports"].authproxy),
+            "SIP_REGISTRAR_XMLRPC_PORT": str(fleet["ports"].registrar_xmlrpc),
         }
         if entry["role"] == DISTRIBUTED:
             config_defs |= {key: master["fqdn"] for key in MASTER_SERVICE_KEYS}

@@ -13,7 +13,15 @@ sipX 3.x one and that is an error. ``WatchDog.xml`` and ``config.defs`` must exi
 
 Values that only a distributed server changes (its WatchDog processes, the ``<start control>``
 values, the config.defs service addresses pointing at the master) go back to the original file's
-values (the ``.bak`` taken before sipxha's first edit) when the server becomes a master again.
+values (the ``.bak`` taken before sipxha's first edit) when the server becomes a master again; a
+service address that points at another server of the fleet even there (a fleet trimmed by hand
+before sipxha) gets sipX's stock value, and every process WatchDog.xml lists is enabled.
+
+Values are compared the way sipX reads them (:mod:`.expand`): ``rr.${MY_FULL_HOSTNAME}`` where
+``rr.<fqdn>`` is planned is converged and left as written. The master's effective
+``SIPXCHANGE_REALM`` (digest credentials include it) changes only with ``allow_realm_change``. The
+auth proxy keeps record-routing with the server's own address (SyncDesign 5.11), not the SRV name
+the stock ``authproxy-config.in`` would give it through ``${AUTH_PROXY_SERVER_SIP_SRV_OR_HOSTPORT}``.
 """
 
 from __future__ import annotations
@@ -22,17 +30,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from saltext_sipxha.core.errors import UnsafeFileError
+from saltext_sipxha.core.errors import PillarError, UnsafeFileError
 from saltext_sipxha.core.files import keyvalue
 from saltext_sipxha.core.files.change import FileChange, read_backup, read_file
 from saltext_sipxha.core.plan.fleet import MASTER_SERVICE_KEYS, Fleet, Server
-from saltext_sipxha.core.sipx import forwarding, processdefs, topology, watchdog
+from saltext_sipxha.core.sipx import expand, forwarding, processdefs, topology, watchdog
 
 #: (file name, what a stock config.defs has for it): restored on a master when no original is saved.
 STOCK_SERVICE_VALUES = {key: "${MY_IP_ADDR}" for key in MASTER_SERVICE_KEYS} | {
     "VOICEMAIL_SERVER_HOSTNAME": "${MY_FULL_HOSTNAME}"
 }
 DEFAULT_HTTPS_PORT = "8091"
+ROUTE_KEY = "SIP_AUTHPROXY_ROUTE_NAME"
+#: what the interop server's authproxy-config.in record-routes with: the server's own address
+TEMPLATE_ROUTE = keyvalue.Raw("${MY_IP_ADDR}:${AUTH_PROXY_SERVER_SIP_PORT}")
 
 #: editor(current bytes, original bytes or None, path) -> new bytes
 Editor = Callable[[bytes, "bytes | None", str], bytes]
@@ -79,11 +90,13 @@ ROLE_FILES = (
     "registrar-config.in",
     "proxy-config",
     "proxy-config.in",
+    "authproxy-config",
+    "authproxy-config.in",
     "topology.xml",
     "topology.xml.in",
 )
 _REQUIRED = ("WatchDog.xml", "config.defs")
-_OPTIONAL = ("ProcessDefinitions.xml", "topology.xml", "topology.xml.in")
+_OPTIONAL = ("ProcessDefinitions.xml", "topology.xml", "topology.xml.in", "authproxy-config", "authproxy-config.in")
 
 
 def _missing(path: str, name: str, notes: list[str]) -> None:
@@ -99,23 +112,37 @@ def _missing(path: str, name: str, notes: list[str]) -> None:
 
 def _editors(fleet: Fleet, server: Server, etc: Path) -> dict[str, Editor]:
     keep = server.processes
-    shell, colon = keyvalue.SHELL, keyvalue.COLON
+    colon = keyvalue.COLON
+    seen: dict[str, expand.Env] = {}  #: the config.defs values sipX will expand the templates with
+
+    def config_defs(data: bytes, orig: bytes | None, path: str) -> bytes:
+        def edit(text: str) -> str:
+            new = _edit_config_defs(fleet, server, text, orig, path)
+            seen["env"] = expand.environment(new, server.fqdn)
+            return new
+
+        return _text(data, edit)
+
     editors: dict[str, Editor] = {
         "WatchDog.xml": lambda data, orig, path: watchdog.set_enabled(data, path, keep),
         "ProcessDefinitions.xml": lambda data, orig, path: processdefs.set_start_controls(
             data, path, keep, processdefs.start_controls(orig, path + ".bak") if orig else None
         ),
-        "config.defs": lambda data, orig, path: _text(
-            data, lambda text: keyvalue.set_values(text, _config_defs(server, text, orig), shell)
-        ),
+        "config.defs": config_defs,
         "forwardingrules.xml": lambda data, orig, path: forwarding.set_registrar(data, path, server.registrar_name),
         "forwardingrules.xml.in": lambda data, orig, path: forwarding.set_registrar(
             data, path, forwarding.TEMPLATE_HOST
         ),
     }
+
+    def template_same(key: str, current: str, wanted: str) -> bool:
+        return expand.heredoc(current, seen.get("env", {}), server.fqdn) == wanted
+
     for name, values in (("registrar-config", server.registrar_config), ("proxy-config", server.proxy_config)):
-        for suffix in ("", ".in"):
-            editors[name + suffix] = _keyvalue_editor(values, colon)
+        editors[name] = _keyvalue_editor(values, colon)
+        editors[name + ".in"] = _keyvalue_editor(values, colon, template_same)
+    editors["authproxy-config"] = _route_editor(server, fleet, None)
+    editors["authproxy-config.in"] = _route_editor(server, fleet, seen)
     members = [topology.Member(s.fqdn, s.index, s.is_master) for s in fleet.servers] if server.is_master else []
     port = _https_port(etc)
     editors["topology.xml"] = lambda data, orig, path: topology.set_locations(data, path, members, port, (server.fqdn,))
@@ -125,8 +152,31 @@ def _editors(fleet: Fleet, server: Server, etc: Path) -> dict[str, Editor]:
     return editors
 
 
-def _keyvalue_editor(values: Mapping[str, str], fmt: keyvalue.Format) -> Editor:
-    return lambda data, orig, path: _text(data, lambda text: keyvalue.set_values(text, values, fmt))
+def _keyvalue_editor(values: Mapping[str, str], fmt: keyvalue.Format, same: keyvalue.Same | None = None) -> Editor:
+    return lambda data, orig, path: _text(
+        data,
+        lambda text: keyvalue.set_values(text, values, fmt, path=path, same=same, template=same is not None),
+    )
+
+
+def _route_editor(server: Server, fleet: Fleet, seen: dict[str, expand.Env] | None) -> Editor:
+    """authproxy-config(.in): a Record-Route on the auth proxy's SRV name goes back to the server's own address."""
+
+    def edit(text: str, path: str) -> str:
+        current = keyvalue.get(text, ROUTE_KEY, keyvalue.COLON)
+        if current is None:
+            return text
+        if seen is None:
+            wrong, wanted = server.authproxy_name in current, f"{server.address}:{fleet.ports.authproxy}"
+        else:
+            value = expand.heredoc(current, seen.get("env", {}), server.fqdn)
+            wrong = "AUTH_PROXY_SERVER_SIP_SRV_OR_HOSTPORT" in current or server.authproxy_name in (value or "")
+            wanted = TEMPLATE_ROUTE
+        if not wrong:
+            return text
+        return keyvalue.set_values(text, {ROUTE_KEY: wanted}, keyvalue.COLON, path=path, template=seen is not None)
+
+    return lambda data, orig, path: _text(data, lambda text: edit(text, path))
 
 
 def _text(data: bytes, edit: Callable[[str], str]) -> bytes:
@@ -136,21 +186,65 @@ def _text(data: bytes, edit: Callable[[str], str]) -> bytes:
     return data if new == text else new.encode("utf-8", "surrogateescape")
 
 
-def _config_defs(server: Server, current: str, original: bytes | None) -> dict[str, str]:
-    """config.defs values: the plan's, and on a master the service addresses as they originally were."""
+def _edit_config_defs(fleet: Fleet, server: Server, text: str, original: bytes | None, path: str) -> str:
+    """config.defs with the plan's values, compared as sipX expands them; the master's realm guarded."""
+    fqdn, shell = server.fqdn, keyvalue.SHELL
+    env = expand.environment(text, fqdn)
+    values = _config_defs(fleet, server, text, original)
+
+    def same(key: str, current: str, wanted: str) -> bool:
+        if isinstance(wanted, keyvalue.Raw):
+            value = expand.word_value(current, env, fqdn)
+            return current == wanted or (value is not None and value == expand.word_value(wanted, env, fqdn))
+        return expand.same(current, wanted, env, fqdn)
+
+    new = keyvalue.set_values(text, values, shell, path=path, same=same)
+    after = expand.environment(new, fqdn)
+    stale = {k: v for k, v in values.items() if not isinstance(v, keyvalue.Raw) and after.get(k) != v}
+    if stale:  # an equal-looking reference whose referent changed: write the literal value
+        new = keyvalue.set_values(new, stale, shell, path=path, same=lambda k, cur, want: False)
+        after = expand.environment(new, fqdn)
+    if server.is_master and not fleet.allow_realm_change and "SIPXCHANGE_REALM" in env:
+        before, planned = env["SIPXCHANGE_REALM"], after.get("SIPXCHANGE_REALM")
+        if before != planned:
+            current = before if before is not None else keyvalue.raw(text, "SIPXCHANGE_REALM", path)
+            raise PillarError(
+                "sipxha:realm",
+                f"the master's current realm is {current!r} ({path}), the plan gives {planned!r}: every user's "
+                "credentials include the realm; set sipxha:realm to the current value, or "
+                "sipxha:allow_realm_change: true to change it",
+            )
+    return new
+
+
+def _config_defs(fleet: Fleet, server: Server, current: str, original: bytes | None) -> dict[str, str]:
+    """config.defs values: the plan's; on a master the service addresses as they originally were.
+
+    An original address that points at another server of the fleet (trimmed by hand before sipxha)
+    and a current one that does with no original saved get sipX's stock value.
+    """
     values = dict(server.config_defs)
-    if server.is_master and original is not None:
-        text = original.decode("utf-8", "surrogateescape")
-        for key in MASTER_SERVICE_KEYS:
-            if keyvalue.get(current, key, keyvalue.SHELL) is None:
+    if not server.is_master:
+        return values
+    others = {name for s in fleet.servers if s is not server for name in (s.fqdn, s.address)}
+    now = expand.environment(current, server.fqdn)
+    text = original.decode("utf-8", "surrogateescape") if original is not None else None
+    then = expand.environment(text, server.fqdn) if text is not None else {}
+    for key in MASTER_SERVICE_KEYS:
+        if keyvalue.raw(current, key, "config.defs") is None:
+            continue
+        stock = keyvalue.raw(text, key) if text is not None else None
+        if stock is None or then.get(key) in others:
+            if text is None and now.get(key) not in others:
                 continue
-            stock = keyvalue.get(text, key, keyvalue.SHELL)
-            values[key] = stock if stock is not None else STOCK_SERVICE_VALUES[key]
+            stock = STOCK_SERVICE_VALUES[key]
+        values[key] = keyvalue.Raw(stock)
     return values
 
 
 def _https_port(etc: Path) -> str:
     """CONFIG_SERVER_HTTPS_PORT of this server's config.defs (literal digits only), else sipX's 8091."""
     data = read_file(etc / "config.defs") or b""
-    value = keyvalue.get(data.decode("utf-8", "surrogateescape"), "CONFIG_SERVER_HTTPS_PORT", keyvalue.SHELL)
+    word = keyvalue.raw(data.decode("utf-8", "surrogateescape"), "CONFIG_SERVER_HTTPS_PORT", str(etc / "config.defs"))
+    value = word and keyvalue.shell.unquote(word)
     return value if value and value.isdigit() else DEFAULT_HTTPS_PORT

@@ -2,8 +2,11 @@
 
 A distributed server keeps only its ``ds_processes``; every other ``<process>`` element is turned
 into a comment that starts with :data:`MARKER`, holding the element's exact text, so a later role
-change (DS promoted to MS) restores it byte for byte. Only comments that carry the marker are ever
-uncommented: the stock file's own commented-out ConferenceBridge stays as it is.
+change (DS promoted to MS) restores it byte for byte. A comment that holds nothing but one
+``<process>`` element (a process commented out by hand, e.g. on a distributed server trimmed before
+sipxha arrived) is uncommented too when that process is wanted (on a master: every process). Other
+comments stay: the stock file's own ``<!-- Not implemented yet. <process name="ConferenceBridge"> -->``
+is a note, not a process element, and stays as it is.
 
 The file is edited as text (see :mod:`.xmlsafe`), before and after which it must parse safely
 with root ``<watchdog>`` in the sipX watchdog namespace (or none, as some installs have it).
@@ -17,7 +20,7 @@ from collections.abc import Collection
 from lxml import etree
 
 from saltext_sipxha.core.errors import UnsafeFileError
-from saltext_sipxha.core.files.xmlsafe import element_spans, localname, parse
+from saltext_sipxha.core.files.xmlsafe import comment_spans, element_spans, localname, parse
 
 NAMESPACE = "http://www.sipfoundry.org/sipX/schema/xml/watchdog-00-00"
 NAMESPACES = (NAMESPACE, None)
@@ -79,7 +82,31 @@ def _restore(data: bytes, path: str, keep: Collection[str] | None) -> bytes:
         return original if keep is None or _process_name(original, path) in keep else match.group(0)
 
     restored = _OURS.sub(put_back, data)
+    restored = _restore_by_hand(restored, path, keep)
     return data if restored == data else restored
+
+
+def _hand_commented(fragment: bytes) -> str | None:
+    """The process name when a comment's text is exactly one ``<process name=...>`` element."""
+    fragment = fragment.strip()
+    if not fragment.startswith(b"<process") or fragment.startswith(MARKER.encode()):
+        return None
+    try:
+        element = parse(fragment, "comment", root="process").getroot()
+    except UnsafeFileError:
+        return None
+    return element.get("name") or None
+
+
+def _restore_by_hand(data: bytes, path: str, keep: Collection[str] | None) -> bytes:
+    out, last = [], 0
+    for start, end in comment_spans(data):
+        name = _hand_commented(data[start + 4 : end - 3])
+        if name is None or (keep is not None and name not in keep):
+            continue
+        out += [data[last:start], data[start + 4 : end - 3].strip()]
+        last = end
+    return data if last == 0 else b"".join(out) + data[last:]
 
 
 def _disable(data: bytes, tree: etree._ElementTree, path: str, keep: Collection[str] | None) -> bytes:
