@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from saltext_sipxha.core.errors import PillarError, UnsafeFileError
-from saltext_sipxha.core.files import keyvalue
+from saltext_sipxha.core.files import keyvalue, shell
 from saltext_sipxha.core.files.change import FileChange, read_backup, read_file
 from saltext_sipxha.core.plan.fleet import MASTER_SERVICE_KEYS, Fleet, Server
 from saltext_sipxha.core.sipx import expand, forwarding, processdefs, topology, watchdog
@@ -188,7 +188,7 @@ def _text(data: bytes, edit: Callable[[str], str]) -> bytes:
 
 def _edit_config_defs(fleet: Fleet, server: Server, text: str, original: bytes | None, path: str) -> str:
     """config.defs with the plan's values, compared as sipX expands them; the master's realm guarded."""
-    fqdn, shell = server.fqdn, keyvalue.SHELL
+    fqdn, fmt = server.fqdn, keyvalue.SHELL
     env = expand.environment(text, fqdn)
     values = _config_defs(fleet, server, text, original)
 
@@ -198,11 +198,11 @@ def _edit_config_defs(fleet: Fleet, server: Server, text: str, original: bytes |
             return current == wanted or (value is not None and value == expand.word_value(wanted, env, fqdn))
         return expand.same(current, wanted, env, fqdn)
 
-    new = keyvalue.set_values(text, values, shell, path=path, same=same)
+    new = keyvalue.set_values(text, values, fmt, path=path, same=same)
     after = expand.environment(new, fqdn)
     stale = {k: v for k, v in values.items() if not isinstance(v, keyvalue.Raw) and after.get(k) != v}
     if stale:  # an equal-looking reference whose referent changed: write the literal value
-        new = keyvalue.set_values(new, stale, shell, path=path, same=lambda k, cur, want: False)
+        new = keyvalue.set_values(new, stale, fmt, path=path, same=lambda k, cur, want: False)
         after = expand.environment(new, fqdn)
     if server.is_master and not fleet.allow_realm_change and "SIPXCHANGE_REALM" in env:
         before, planned = env["SIPXCHANGE_REALM"], after.get("SIPXCHANGE_REALM")
@@ -246,5 +246,5 @@ def _https_port(etc: Path) -> str:
     """CONFIG_SERVER_HTTPS_PORT of this server's config.defs (literal digits only), else sipX's 8091."""
     data = read_file(etc / "config.defs") or b""
     word = keyvalue.raw(data.decode("utf-8", "surrogateescape"), "CONFIG_SERVER_HTTPS_PORT", str(etc / "config.defs"))
-    value = word and keyvalue.shell.unquote(word)
+    value = word and shell.unquote(word)
     return value if value and value.isdigit() else DEFAULT_HTTPS_PORT
