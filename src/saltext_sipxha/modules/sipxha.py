@@ -15,7 +15,7 @@ from saltext_sipxha.core.dns import records, zonetext
 from saltext_sipxha.core.errors import SipxhaError
 from saltext_sipxha.core.sipx.dhcp import is_dhcp_server, plan_dhcp
 from saltext_sipxha.core.sipx.role import plan_role
-from saltext_sipxha.core.verify import failover_check, live_dns
+from saltext_sipxha.core.verify import failover_check, live_dns, registrar_sync
 from saltext_sipxha.saltbridge import fleet_from, salt_errors
 
 __virtualname__ = "sipxha"
@@ -113,6 +113,9 @@ def verify(
     ``files``: this server's sipX files against its role (what ``state.apply sipxha`` would change).
     ``dhcp``: whether this server is the one DHCP server, its rendered configuration and service.
     On a sipX server, ``maintenance`` says whether it is drained by ``servers:<id>:maintenance``.
+    ``sync``: registrar replication: every peer's ``ports:registrar_xmlrpc`` answers a TLS handshake whose
+    certificate verifies against the fleet CA and the peer's fqdn, with this server's own certificate presented.
+    With ``srv:tls``, ``sip`` verifies each ``_sips._tcp`` target by a TLS handshake (fleet CA, SIP domain).
 
     dns_server
         Nameserver to ask (default: ``sipxha:dns:nsupdate:server``, else the ``dns:zonefile`` minion's
@@ -183,7 +186,9 @@ def _verify_dns(fleet, options: dict[str, Any]) -> dict[str, Any]:
 def _verify_sip(fleet, options: dict[str, Any]) -> dict[str, Any]:
     server, port = _nameserver(fleet, options)
     lookup = live_dns.lookup_at(server, port, options["timeout"])
-    return failover_check.verify_failover(fleet, lookup, timeout=options["probe_timeout"])
+    server = fleet.get_server(__opts__["id"])
+    tls = registrar_sync.own_identity(fleet, server, present=False) if server is not None else None
+    return failover_check.verify_failover(fleet, lookup, timeout=options["probe_timeout"], tls=tls)
 
 
 def _verify_certs(fleet, options: dict[str, Any]) -> dict[str, Any]:
@@ -208,6 +213,12 @@ def _verify_dhcp(fleet, options: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
+def _verify_sync(fleet, options: dict[str, Any]) -> dict[str, Any]:
+    if fleet.get_server(__opts__["id"]) is None:
+        return {"ok": True, "skipped": "not a sipX server of the fleet"}
+    return registrar_sync.verify_sync(fleet, __opts__["id"], timeout=options["probe_timeout"])
+
+
 #: The parts :func:`verify` can check, each ``(fleet, options) -> report with "ok"``.
 VERIFY_PARTS = {
     "dns": _verify_dns,
@@ -215,4 +226,5 @@ VERIFY_PARTS = {
     "certs": _verify_certs,
     "files": _verify_files,
     "dhcp": _verify_dhcp,
+    "sync": _verify_sync,
 }

@@ -149,6 +149,25 @@ def test_ownership_patterns():
         assert not is_owned(dns.name.from_text(name, origin=domain), "SRV", domain), name
     assert is_owned(domain, "NAPTR", domain)
     assert not is_owned(absolute("_sip._tcp.example.net"), "SRV", domain)
+    assert is_owned(absolute("_sips._tcp.example.com"), "SRV", domain, tls=True)
+    assert not is_owned(absolute("_sips._tcp.sipxauthproxy1.example.com"), "SRV", domain, tls=True)
+
+
+def test_tls_adds_the_domain_sips_srv_and_a_sips_naptr_first():
+    pillar = pillars.seed() | {"srv": {"tls": True}}
+    records = planned_records(build_plan(pillar))
+    naptr = [r.to_text(ORIGIN) for r in records if r.rdtype == "NAPTR"]
+    assert naptr[0] == '@ 3600 IN NAPTR 80 50 "s" "SIPS+D2T" "" _sips._tcp.example.com.'
+    assert len(naptr) == 3
+    sips = [r.to_text(ORIGIN) for r in records if r.name == absolute("_sips._tcp.example.com")]
+    assert sips == [
+        "_sips._tcp 3600 IN SRV 1 50 5061 sipxpbx1.example.com.",
+        "_sips._tcp 3600 IN SRV 1 50 5061 sipxpbx2.example.com.",
+    ]
+    # the seed's SRV set is untouched; no TLS SRV under per-server names (certificates cannot match them)
+    assert texts(r for r in records if r.rdtype == "SRV" and r.name.labels[0] != b"_sips") == seed_listing()
+    with pytest.raises(PillarError, match=r"^sipxha:ports: .*must differ"):
+        build_plan(pillars.seed() | {"srv": {"tls": True}, "ports": {"proxy_secure": 5070}})
 
 
 def test_record_values_validate_and_out_of_zone_is_refused():

@@ -69,3 +69,27 @@ def test_nothing_answering_is_not_ok():
     assert not report["ok"]
     assert all(entry["reaches"] == [] for entry in report["names"].values())
     assert len(report["unreachable"]) == 10
+
+
+def test_sips_targets_are_probed_by_a_verified_tls_handshake(tmp_path):
+    from saltext_sipxha.core.verify.tlsprobe import TlsIdentity
+    from tests.support.tls import issue, s_server
+    from tests.unit.pki.support import new_ca
+
+    proxy, registrar, authproxy, secure = _free_ports(4)
+    pillar = pillars.seed() | {"srv": {"tls": True}}
+    pillar["servers"]["sipxpbx1"]["address"] = "127.0.0.11"
+    pillar["servers"]["sipxpbx2"]["address"] = "127.0.0.12"
+    pillar["ports"] = {"proxy": proxy, "registrar": registrar, "authproxy": authproxy, "proxy_secure": secure}
+    fleet = build_plan(pillar)
+    ca, stranger = new_ca(tmp_path / "fleet"), new_ca(tmp_path / "other")
+    ca_file, cert1, key1 = issue(ca, tmp_path / "1", "example.com", "sipxpbx1.example.com", "sipxpbx1")
+    _, cert2, key2 = issue(stranger, tmp_path / "2", "example.com", "sipxpbx2.example.com", "sipxpbx2")
+    with s_server("127.0.0.11", secure, cert1, key1), s_server("127.0.0.12", secure, cert2, key2):
+        report = verify_failover(fleet, _served(fleet), timeout=0.4, tls=TlsIdentity(str(ca_file)))
+        no_ca = verify_failover(fleet, _served(fleet), timeout=0.4)
+    sips = report["names"]["_sips._tcp.example.com."]
+    assert sips["transport"] == "tls"
+    assert sips["reaches"] == [f"sipxpbx1.example.com.:{secure}"]  # sipxpbx2's certificate is not the fleet's
+    assert f"sipxpbx2.example.com.:{secure}/tls" in report["unreachable"]
+    assert no_ca["names"]["_sips._tcp.example.com."]["reaches"] == []

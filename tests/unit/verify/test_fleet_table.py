@@ -28,6 +28,11 @@ def _report(role: str, dhcp: bool, own_up: bool = True) -> dict:
         "dns": {"ok": True, "server": "127.0.0.1:53", "checked": 11}
         | {key: [] for key in ("missing", "extra", "different", "unresolved_targets")},
         "sip": _sip(own_up),
+        "sync": {
+            "ok": True,
+            "port": 5077,
+            "peers": {"sipxpbx9": {"target": "sipxpbx9:5077", "ok": True, "reason": ""}},
+        },
     }
 
 
@@ -61,3 +66,19 @@ def test_a_server_in_maintenance_is_shown_so():
     table = fleet_table(results)
     assert "sipxpbx2  distributed (MAINTENANCE: out of DNS)" in table
     assert "sipxpbx1  master " in table
+
+
+def test_registrar_sync_column():
+    healthy = _report("master", True)
+    broken = _report("distributed", False)
+    broken["ok"] = False
+    broken["sync"] = {
+        "ok": False,
+        "port": 5077,
+        "peers": {"sipxpbx1": {"ok": False, "reason": "certificate not trusted"}},
+    }
+    table = fleet_table({"sipxpbx1": healthy, "sipxpbx2": broken})
+    assert "SYNC" in table.splitlines()[0]
+    assert "ok (1 peers)" in table
+    assert "sipxpbx1: certificate not trusted" in table
+    assert "Fleet: NOT OK" in table

@@ -7,7 +7,11 @@ The layout is that of sipX's HA Setup guide ("Configuring DNS"), generalised to 
   priority 1 then its fallbacks at priority 2, registrar port;
 - per server, its auth-proxy name (``sipxauthproxy<i>`` or ``ap.<fqdn>``): ``_sip._tcp`` 1/2 and
   ``_sip._udp`` 101/102, auth-proxy port;
-- ``srv.naptr``: RFC 3263 NAPTR records at the domain, TCP (order 90) before UDP (order 100).
+- ``srv.naptr`` (default): RFC 3263 NAPTR records at the domain, TCP (order 90) before UDP (order 100);
+- ``srv.tls``: ``_sips._tcp`` SRV at the domain (every server, ``ports.proxy_secure``), and with NAPTR a
+  ``SIPS+D2T`` (order 80) first. Only the domain: RFC 5922 clients match the certificate against the
+  domain they resolved, and the certificates name the SIP domain and each fqdn, never ``sipxauthproxy<i>``
+  or ``ap.<fqdn>``, so a TLS SRV under the per-server names could never verify.
 
 Every peer shares the second priority with the same weight, so a failed server's load spreads evenly.
 A drained server (``servers:<id>:maintenance``, or one a rollout is restarting) is left out of every SRV
@@ -40,9 +44,11 @@ from saltext_sipxha.core.plan.fleet import Fleet, Server
 IN = dns.rdataclass.IN
 TCP_PRIORITY, UDP_PRIORITY = 1, 101  #: first priority of TCP / UDP records; fallbacks are one higher
 NAPTR_ORDER = (("SIP+D2T", "_sip._tcp", 90), ("SIP+D2U", "_sip._udp", 100))  #: RFC 3263 section 4.1 example
+SIPS_NAPTR = ("SIPS+D2T", "_sips._tcp", 80)  #: with ``srv.tls``: TLS before TCP and UDP
 NAPTR_PREFERENCE = 50
 #: Owner names this extension owns under a zone (everything else there belongs to the administrator).
 OWNED_SRV = re.compile(r"^_sip\._(tcp|udp)(\.(sipxregistrar\d+|sipxauthproxy\d+|(rr|ap)\..+))?$")
+SIPS_OWNER = "_sips._tcp"  #: owned only with ``srv.tls``: a site's own TLS SRV is left alone otherwise
 
 
 @dataclass(frozen=True)
@@ -167,13 +173,15 @@ def address_record(name: dns.name.Name, ttl: int, address: str) -> Record:
     return Record(name, ttl, A(IN, dns.rdatatype.A, address))
 
 
-def is_owned(record_name: dns.name.Name, rdtype: str, domain: dns.name.Name) -> bool:
-    """True for an RRset this extension manages: our SRV names under the domain, our NAPTR at the domain."""
+def is_owned(record_name: dns.name.Name, rdtype: str, domain: dns.name.Name, tls: bool = False) -> bool:
+    """True for an RRset this extension manages: our SRV names under the domain (``_sips._tcp`` with ``tls``),
+    our NAPTR at the domain."""
     if not record_name.is_subdomain(domain):
         return False
     if rdtype == "NAPTR":
         return bool(record_name == domain)
-    return rdtype == "SRV" and bool(OWNED_SRV.match(record_name.relativize(domain).to_text()))
+    relative = record_name.relativize(domain).to_text()
+    return rdtype == "SRV" and (bool(OWNED_SRV.match(relative)) or (tls and relative == SIPS_OWNER))
 
 
 def group(records: Iterable[Record]) -> dict[tuple[dns.name.Name, str], tuple[Record, ...]]:
@@ -188,7 +196,7 @@ def _naptr(fleet: Fleet) -> Iterator[Record]:
     if not fleet.srv.naptr:
         return
     domain = absolute(fleet.domain)
-    for service, prefix, order in NAPTR_ORDER:
+    for service, prefix, order in ((SIPS_NAPTR,) if fleet.srv.tls else ()) + NAPTR_ORDER:
         replacement = dns.name.from_text(prefix, origin=domain)
         rdata = NAPTR(IN, dns.rdatatype.NAPTR, order, NAPTR_PREFERENCE, b"s", service.encode(), b"", replacement)
         yield Record(domain, fleet.srv.ttl, rdata)
@@ -196,10 +204,13 @@ def _naptr(fleet: Fleet) -> Iterator[Record]:
 
 def _domain_srv(fleet: Fleet) -> Iterator[Record]:
     domain, ttl, weight = absolute(fleet.domain), fleet.srv.ttl, fleet.srv.weight
-    for prefix, priority in (("_sip._tcp", TCP_PRIORITY), ("_sip._udp", UDP_PRIORITY)):
+    prefixes = [("_sip._tcp", TCP_PRIORITY, fleet.ports.proxy), ("_sip._udp", UDP_PRIORITY, fleet.ports.proxy)]
+    if fleet.srv.tls:
+        prefixes.append(("_sips._tcp", TCP_PRIORITY, fleet.ports.proxy_secure))
+    for prefix, priority, port in prefixes:
         owner = dns.name.from_text(prefix, origin=domain)
         for server in fleet.servers:
-            yield srv(owner, ttl, (priority, weight, fleet.ports.proxy, server.fqdn))
+            yield srv(owner, ttl, (priority, weight, port, server.fqdn))
 
 
 def _per_server_srv(fleet: Fleet) -> Iterator[Record]:

@@ -1,7 +1,8 @@
 """nsupdate mode: make the live SRV/NAPTR RRsets equal the plan with one RFC 2136 update over TCP with TSIG.
 
-What we own: the RRsets :func:`.srv.is_owned` recognises (``_sip._tcp``/``_sip._udp`` at the domain and under
-``sipxregistrar<i>``, ``sipxauthproxy<i>``, ``rr.*``, ``ap.*``; NAPTR at the domain). The live zone is read by
+What we own: the RRsets :func:`.records.is_owned` recognises (``_sip._tcp``/``_sip._udp`` at the domain and under
+``sipxregistrar<i>``, ``sipxauthproxy<i>``, ``rr.*``, ``ap.*``; ``_sips._tcp`` at the domain with ``srv:tls``;
+NAPTR at the domain). The live zone is read by
 AXFR with the same key (the server needs ``allow-transfer { key <name>; };`` next to ``allow-update``), so the
 records of servers that left the pillar are found and deleted; nothing else of the zone is ever touched.
 
@@ -122,9 +123,11 @@ class DnsClient:
         raise DnsError(f"{self.where} rejected the update with {rcode}; nothing applied")
 
 
-def owned_live(records: Iterable[Record], domain: dns.name.Name) -> dict[RRsetKey, tuple[Record, ...]]:
-    """The live RRsets this extension owns."""
-    return {key: rrset for key, rrset in group(records).items() if is_owned(key[0], key[1], domain)}
+def owned_live(
+    records: Iterable[Record], domain: dns.name.Name, tls: bool = False
+) -> dict[RRsetKey, tuple[Record, ...]]:
+    """The live RRsets this extension owns (``_sips._tcp`` too with ``tls``)."""
+    return {key: rrset for key, rrset in group(records).items() if is_owned(key[0], key[1], domain, tls)}
 
 
 def diff_rrsets(
@@ -223,7 +226,7 @@ def plan_update(fleet: Fleet, client: DnsClient, without: str | None = None, dra
     require_in_zone(fleet, (r for rrset in planned.values() for r in rrset), zone, "sipxha:dns:nsupdate:zone")
     records = client.transfer(zone)
     soa = next((r for r in records if r.rdtype == "SOA" and r.name == zone), None)
-    live = owned_live(records, absolute(fleet.domain))
+    live = owned_live(records, absolute(fleet.domain), fleet.srv.tls)
     if without is not None:
         server = fleet.find_server(without)
         kept = {key: tuple(r for r in rrset if not belongs_to(r, server)) for key, rrset in live.items()}

@@ -237,6 +237,8 @@ def _derive_servers(entries: list[dict[str, Any]], fleet: dict[str, Any]) -> tup
             "AUTH_PROXY_SERVER_SIP_PORT": str(fleet["ports"].authproxy),
             "SIP_REGISTRAR_XMLRPC_PORT": str(fleet["ports"].registrar_xmlrpc),
         }
+        if srv.tls:  # the proxy's TLS port, the one _sips._tcp names (sipX's default is 5061 as well)
+            config_defs["PROXY_SERVER_SIP_SECURE_PORT"] = str(fleet["ports"].proxy_secure)
         if entry["role"] == DISTRIBUTED:
             config_defs |= {key: master["fqdn"] for key in MASTER_SERVICE_KEYS}
         servers.append(

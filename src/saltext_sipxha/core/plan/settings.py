@@ -22,6 +22,7 @@ class Ports:
     registrar: int = 5070
     authproxy: int = 5080
     registrar_xmlrpc: int = 5077
+    proxy_secure: int = 5061  #: the proxy's SIP over TLS port (``_sips._tcp`` with ``srv:tls``)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class SrvSettings:
     weight: int = 50
     max_fallbacks: int | None = None
     naptr: bool = True
+    tls: bool = False  #: ``_sips._tcp`` SRV on ``ports:proxy_secure`` and a ``SIPS+D2T`` NAPTR first
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,9 @@ def read_ports(node: Node) -> Ports:
     defaults = Ports()
     values = {name: node.integer(name, getattr(defaults, name), 1, 65535) for name in Ports.__dataclass_fields__}
     ports = Ports(**values)
-    sip_ports = {"proxy": ports.proxy, "registrar": ports.registrar, "authproxy": ports.authproxy}
-    if len(set(sip_ports.values())) != len(sip_ports):
-        raise PillarError(node.path, "proxy, registrar and authproxy must listen on different ports")
+    sip_ports = (ports.proxy, ports.registrar, ports.authproxy, ports.proxy_secure, ports.registrar_xmlrpc)
+    if len(set(sip_ports)) != len(sip_ports):
+        raise PillarError(node.path, "proxy, registrar, authproxy, proxy_secure and registrar_xmlrpc must differ")
     return ports
 
 
@@ -129,6 +131,7 @@ def read_srv(node: Node) -> SrvSettings:
         weight=node.integer("weight", 50, 0, 65535),
         max_fallbacks=None if max_fallbacks is None else node.integer("max_fallbacks", low=1, high=9999),
         naptr=node.boolean("naptr", True),
+        tls=node.boolean("tls", False),
     )
 
 

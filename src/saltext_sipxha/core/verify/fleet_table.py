@@ -24,14 +24,15 @@ def dhcp_servers(results: Mapping[str, Any]) -> tuple[list[str], bool]:
 
 
 def fleet_table(results: Mapping[str, Any]) -> str:
-    """One row per server (role, files, certificate, DHCP), then DNS and where SIP clients go now."""
-    rows: list[tuple[str, ...]] = [("SERVER", "ROLE", "FILES", "CERTIFICATE", "DHCP", "OK")]
+    """One row per server (role, files, certificate, DHCP, registrar sync), then DNS and where SIP clients go."""
+    rows: list[tuple[str, ...]] = [("SERVER", "ROLE", "FILES", "CERTIFICATE", "DHCP", "SYNC", "OK")]
     for minion in sorted(results):
         report = results[minion]
         if not isinstance(report, Mapping):
-            rows.append((minion, "?", "?", "?", "?", f"no report: {str(report)[:60]}"))
+            rows.append((minion, "?", "?", "?", "?", "?", f"no report: {str(report)[:60]}"))
             continue
-        rows.append((minion, _role(report), _files(report), _cert(report), _dhcp(report), _yes(report.get("ok"))))
+        cells = (_role(report), _files(report), _cert(report), _dhcp(report), _sync(report))
+        rows.append((minion, *cells, _yes(report.get("ok"))))
     lines = _columns(rows)
     servers, single = dhcp_servers(results)
     lines.append(f"\nDHCP: {', '.join(servers) or 'none of these servers'} ({'ok' if single else 'MORE THAN ONE'})")
@@ -100,6 +101,22 @@ def _dhcp(report: Mapping[str, Any]) -> str:
     if not dhcp.get("server"):
         return "off" if dhcp["ok"] else "RUNNING (should be off)"
     return "server, config ok" if dhcp["ok"] else "server, config differs"
+
+
+def _sync(report: Mapping[str, Any]) -> str:
+    """Registrar replication: every peer's XML-RPC port verified over mutual TLS, or the first that is not."""
+    sync = report.get("sync")
+    if not sync or sync.get("skipped"):
+        return "-"
+    if "error" in sync:
+        return str(sync["error"])[:40]
+    peers = sync.get("peers", {})
+    failed = [(peer, entry) for peer, entry in sorted(peers.items()) if not entry["ok"]]
+    if not failed:
+        return f"ok ({len(peers)} peers)"
+    peer, entry = failed[0]
+    more = f" +{len(failed) - 1}" if len(failed) > 1 else ""
+    return f"{peer}: {entry['reason']}"[:48] + more
 
 
 def _dns(dns: Mapping[str, Any] | None) -> list[str]:
