@@ -157,3 +157,26 @@ def test_concurrent_uninstalls_each_win_in_turn_and_never_re_add(set_pillar, nam
     assert not named.query("_sip._tcp.sipxregistrar2.example.com").answer
     leftover = rfc2136.plan_update(fleet, client, without="sipxpbx2")
     assert leftover.in_sync, leftover.to_dict()
+
+
+def test_nsupdate_keeps_a_and_aaaa_with_tls_srv(loaders, set_pillar, named):
+    pillar = nsupdate_pillar(named, 3, addresses=True)
+    pillar["srv"] = {"tls": True}
+    pillar["servers"]["sipxpbx1"]["address6"] = "2001:db8::11"
+    set_pillar(pillar)
+    ret = loaders.states.sipxha_dns.nsupdate(name="example.com")
+    assert ret.result is True and "sipxpbx1.example.com. AAAA" in ret.changes, ret.changes
+    assert [r.to_text() for a in named.query("sipxpbx1.example.com", "AAAA").answer for r in a] == ["2001:db8::11"]
+    assert [r.to_text() for a in named.query("sipxpbx2.example.com", "A").answer for r in a] == ["192.0.2.12"]
+    sips = {r.to_text() for a in named.query("_sips._tcp.example.com").answer for r in a}
+    assert sips == {f"1 50 5061 sipxpbx{i}.example.com." for i in (1, 2, 3)}
+    naptr = sorted(r.order for a in named.query("example.com", "NAPTR").answer for r in a)
+    assert naptr == [80, 90, 100]
+    report = loaders.modules.sipxha.verify(dns_server=HOST, port=named.port, parts="dns")
+    assert report["ok"] and not report["dns"]["unresolved_targets"], report
+    assert loaders.states.sipxha_dns.nsupdate(name="example.com").changes == {}
+
+    gone = loaders.states.sipxha_dns.server_absent(name="uninstall")  # sipxpbx1 leaves, its addresses too
+    assert gone.result is True and "sipxpbx1.example.com. AAAA" in gone.changes, gone.changes
+    assert not named.query("sipxpbx1.example.com", "AAAA").answer
+    assert named.query("sipxpbx2.example.com", "A").answer

@@ -184,3 +184,16 @@ def test_per_host_name_outside_the_zone_names_that_servers_fqdn():
     fleet = build_plan(pillar)
     with pytest.raises(PillarError, match=r"^sipxha:servers:sipxpbx2:fqdn: _sip._tcp.rr.pbx2.example.net."):
         require_in_zone(fleet, planned_records(fleet), ORIGIN, "sipxha:domain")
+
+
+def test_a_dual_stack_server_gets_an_aaaa_next_to_its_a():
+    pillar = pillars.seed()
+    pillar["servers"]["sipxpbx2"]["address6"] = "2001:DB8::12"
+    assert texts(address_records(build_plan(pillar), ORIGIN)) == [
+        "sipxpbx1.example.com. 3600 IN A 192.0.2.11",
+        "sipxpbx2.example.com. 3600 IN A 192.0.2.12",
+        "sipxpbx2.example.com. 3600 IN AAAA 2001:db8::12",
+    ]
+    pillar["servers"]["sipxpbx2"]["address6"] = "192.0.2.99"
+    with pytest.raises(PillarError, match=r"^sipxha:servers:sipxpbx2:address6: is not an IPv6 address"):
+        build_plan(pillar)

@@ -145,9 +145,12 @@ def _all_records(fleet: Fleet) -> tuple[Record, ...]:
 
 
 def belongs_to(record: Record, server: Server) -> bool:
-    """True for a record of ``server``: at its own registrar or auth-proxy SRV names, or pointing at it."""
+    """True for a record of ``server``: at its own registrar or auth-proxy SRV names, pointing at it, or its
+    own address record."""
     if at_own_names(record, server):
         return True
+    if record.rdtype in ("A", "AAAA"):
+        return bool(record.name == absolute(server.fqdn))
     return record.rdtype == "SRV" and record.rdata.target == absolute(server.fqdn)
 
 
@@ -158,12 +161,15 @@ def at_own_names(record: Record, server: Server) -> bool:
 
 
 def address_records(fleet: Fleet, origin: dns.name.Name) -> tuple[Record, ...]:
-    """A/AAAA records for the servers whose fqdn lies in the zone ``origin`` (so that SRV targets resolve)."""
+    """A/AAAA records for the servers whose fqdn lies in the zone ``origin`` (so that SRV targets resolve):
+    ``address``, and an AAAA for ``address6`` (dual stack)."""
     records = []
     for server in fleet.servers:
         name = absolute(server.fqdn)
         if name.is_subdomain(origin):
             records.append(address_record(name, fleet.srv.ttl, server.address))
+            if server.address6 is not None:
+                records.append(address_record(name, fleet.srv.ttl, server.address6))
     return tuple(records)
 
 

@@ -2,9 +2,11 @@
 
 What we own: the RRsets :func:`.records.is_owned` recognises (``_sip._tcp``/``_sip._udp`` at the domain and under
 ``sipxregistrar<i>``, ``sipxauthproxy<i>``, ``rr.*``, ``ap.*``; ``_sips._tcp`` at the domain with ``srv:tls``;
-NAPTR at the domain). The live zone is read by
-AXFR with the same key (the server needs ``allow-transfer { key <name>; };`` next to ``allow-update``), so the
-records of servers that left the pillar are found and deleted; nothing else of the zone is ever touched.
+NAPTR at the domain; with ``dns:nsupdate:addresses`` the A/AAAA RRsets at the fleet's in-zone fqdns, so
+dual-stack SRV targets resolve; a server that leaves the pillar leaves its address records behind). The live
+zone is read by AXFR with the same key (the server needs ``allow-transfer { key <name>; };`` next to
+``allow-update``), so the records of servers that left the pillar are found and deleted; nothing else of the
+zone is ever touched.
 
 The update's prerequisite (RFC 2136 section 2.4) is the zone's SOA exactly as the transfer read it: the server
 applies the whole update or nothing, and refuses it when the zone moved since we read it. Records are added and
@@ -36,6 +38,7 @@ import dns.zone
 from saltext_sipxha.core.dns.records import (
     Record,
     absolute,
+    address_records,
     belongs_to,
     group,
     is_owned,
@@ -124,10 +127,14 @@ class DnsClient:
 
 
 def owned_live(
-    records: Iterable[Record], domain: dns.name.Name, tls: bool = False
+    records: Iterable[Record], domain: dns.name.Name, tls: bool = False, hosts: frozenset[dns.name.Name] = frozenset()
 ) -> dict[RRsetKey, tuple[Record, ...]]:
-    """The live RRsets this extension owns (``_sips._tcp`` too with ``tls``)."""
-    return {key: rrset for key, rrset in group(records).items() if is_owned(key[0], key[1], domain, tls)}
+    """The live RRsets this extension owns (``_sips._tcp`` too with ``tls``; A/AAAA at ``hosts``)."""
+    return {
+        key: rrset
+        for key, rrset in group(records).items()
+        if is_owned(key[0], key[1], domain, tls) or (key[1] in ("A", "AAAA") and key[0] in hosts)
+    }
 
 
 def diff_rrsets(
@@ -224,9 +231,14 @@ def plan_update(fleet: Fleet, client: DnsClient, without: str | None = None, dra
     zone = absolute(client.settings.zone)
     planned = group(planned_records(fleet, drained))
     require_in_zone(fleet, (r for rrset in planned.values() for r in rrset), zone, "sipxha:dns:nsupdate:zone")
+    hosts: frozenset[dns.name.Name] = frozenset()
+    if client.settings.addresses:  # the servers' A/AAAA of the zone, kept with the SRV records
+        addresses = address_records(fleet, zone)
+        planned |= group(addresses)
+        hosts = frozenset(record.name for record in addresses)
     records = client.transfer(zone)
     soa = next((r for r in records if r.rdtype == "SOA" and r.name == zone), None)
-    live = owned_live(records, absolute(fleet.domain), fleet.srv.tls)
+    live = owned_live(records, absolute(fleet.domain), fleet.srv.tls, hosts)
     if without is not None:
         server = fleet.find_server(without)
         kept = {key: tuple(r for r in rrset if not belongs_to(r, server)) for key, rrset in live.items()}

@@ -62,7 +62,7 @@ _TOP_KEYS = (
     ),
     *("service", "rollout"),
 )
-_SERVER_KEYS = ("role", "index", "fqdn", "address", "paths", "maintenance")
+_SERVER_KEYS = ("role", "index", "fqdn", "address", "address6", "paths", "maintenance")
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,7 @@ class Server:
     config_defs: Mapping[str, str] = field(repr=False)
     registrar_config: Mapping[str, str] = field(repr=False)
     proxy_config: Mapping[str, str] = field(repr=False)
+    address6: str | None = None  #: optional IPv6 address of a dual-stack server (an AAAA next to the A)
 
     @property
     def is_master(self) -> bool:
@@ -199,6 +200,7 @@ def _read_servers(top: Node, domain: str, paths: Mapping[str, str]) -> list[dict
             "address": node.address("address"),
             "paths": _read_paths(node.child("paths"), paths),
             "maintenance": node.boolean("maintenance", False),
+            "address6": _address6(node),
         }
         for unique, owners in seen.items():
             other = owners.setdefault(entry[unique], minion_id)
@@ -211,6 +213,15 @@ def _read_servers(top: Node, domain: str, paths: Mapping[str, str]) -> list[dict
     if len(masters) > 1:
         raise PillarError(servers.key(f"{masters[1]}:role"), f"a second master: {masters[0]} is the master already")
     return sorted(entries, key=lambda e: e["index"])
+
+
+def _address6(node: Node) -> str | None:
+    if node.data.get("address6") is None:
+        return None
+    address = node.address("address6")
+    if ":" not in address:
+        raise PillarError(node.key("address6"), f"is not an IPv6 address: {address}")
+    return address
 
 
 def _derive_servers(entries: list[dict[str, Any]], fleet: dict[str, Any]) -> tuple[Server, ...]:

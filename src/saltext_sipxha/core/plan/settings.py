@@ -59,6 +59,7 @@ class NsupdateDns:
     zone: str  #: absolute, with the trailing dot
     tsig: Tsig
     timeout: int = 10
+    addresses: bool = False  #: also keep the servers' A (and AAAA, ``address6``) records, in the zone
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def read_dns(node: Node) -> DnsSettings:
         )
     if node.data.get("nsupdate") is not None:
         nu = node.child("nsupdate")
-        nu.only(("server", "port", "zone", "tsig", "timeout"))
+        nu.only(("server", "port", "zone", "tsig", "timeout", "addresses"))
         tsig = nu.child("tsig", required=True)
         tsig.only(Tsig.__dataclass_fields__)
         nsupdate = NsupdateDns(
@@ -163,6 +164,7 @@ def read_dns(node: Node) -> DnsSettings:
                 secret=tsig.base64("secret"),
             ),
             timeout=nu.integer("timeout", 10, 1, 300),
+            addresses=nu.boolean("addresses", False),
         )
     return DnsSettings(zonefile=zonefile, nsupdate=nsupdate)
 
