@@ -191,6 +191,37 @@ def test_a_replayed_csr(pki_fleet):
     assert REFUSED in str(stolen.data) + str(stolen.stdout), stolen
 
 
+GRAIN_FQDN = "fqdn: \"{{ grains.get('sipxha_fqdn', 'faultpbx2.example.com') }}\""
+
+
+def test_grains_do_not_steer_the_names_the_ca_grants(pki_fleet):
+    """Issue 13.5: a pillar whose fqdn comes from a grain; the minion sets that grain to another name.
+
+    Its own pillar then plans ``voicemail.example.com`` (shown), but the CA authorises against the pillar
+    the master compiles without the minion's grains: the voicemail names are refused, the planned ones
+    are still signed."""
+    fleet, pillar = pki_fleet, pki_fleet.pillar()
+    pillar["servers"]["faultpbx2"]["fqdn"] = "__FQDN__"
+    text = salt.utils.yaml.safe_dump({"sipxha": pillar}, default_flow_style=False).replace("fqdn: __FQDN__", GRAIN_FQDN)
+    (fleet.root / "pillar" / "sipxha.sls").write_text(text, encoding="utf-8")
+    assert fleet.salt("faultpbx2", "grains.setval", "sipxha_fqdn", "voicemail.example.com").returncode == 0
+    try:
+        assert fleet.salt("faultpbx2", "saltutil.refresh_pillar", "wait=True").returncode == 0
+        own = fleet.salt("faultpbx2", "sipxha.plan", "own=True")
+        assert "voicemail.example.com" in str(own.data), own  # the minion's own pillar does follow its grain
+        before = len(fleet.issued("faultpbx2"))
+        steered = ["URI:sip:example.com", "DNS:example.com", "DNS:voicemail.example.com"]
+        ret = fleet.salt("faultpbx2", "sipxha_pki.sign", f"csr={csr(steered)}")
+        assert REFUSED in str(ret.data) + str(ret.stdout), ret
+        assert len(fleet.issued("faultpbx2")) == before
+        granted = fleet.salt("faultpbx2", "sipxha_pki.sign", f"csr={csr(planned('faultpbx2'))}")
+        cert = x509.load_pem_x509_certificate(granted.data["certificate"].encode())
+        assert names_of(cert) == set(planned("faultpbx2"))
+    finally:
+        fleet.salt("faultpbx2", "grains.delkey", "sipxha_fqdn")
+        fleet.set_pillar(fleet.pillar())
+
+
 def test_a_forged_expiry_event_only_triggers_a_state_run(pki_fleet, event_listener):
     """faultpbx2 fires sipxha/cert/expiring claiming to be faultpbx1 (in the data, and as the sender id).
 

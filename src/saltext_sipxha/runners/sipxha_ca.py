@@ -13,9 +13,9 @@ Master configuration (see ``docs/pki.md``):
         - sipxha_ca.sign
         - sipxha_ca.ca_cert
 
-``sign`` trusts only Salt's authenticated caller id and that minion's own ``sipxha`` pillar as
-compiled on the master; it never returns or logs a private key. Refusals are generic for the
-caller and precise in the master log.
+``sign`` trusts only Salt's authenticated caller id and the ``sipxha`` pillar as the master compiles
+it for that id without the minion's reported grains; it never returns or
+logs a private key. Refusals are generic for the caller and precise in the master log.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import salt.pillar
-import salt.utils.minions
 from cryptography.hazmat.primitives import serialization
 
 from saltext_sipxha.core.errors import PillarError, PkiError, SipxhaError
@@ -52,9 +51,16 @@ def _ca() -> CertificateAuthority:
 
 
 def _fleet_of(minion_id: str) -> Fleet:
-    """The plan from ``minion_id``'s own pillar, compiled here on the master (never from the request)."""
-    _, grains, _ = salt.utils.minions.get_minion_data(minion_id, __opts__)
-    pillar = salt.pillar.Pillar(__opts__, grains or {}, minion_id, __opts__.get("saltenv") or "base").compile_pillar()
+    """The plan the CA authorises ``minion_id`` against, compiled here on the master from master-side data only.
+
+    The pillar is compiled for ``minion_id`` with the grains ``{"id": minion_id}`` only, never with the
+    grains the minion reported: ``grains.setval`` would otherwise steer the names granted, through a
+    pillar that uses grains or grain-targeted pillar top files (docs/pki.md, trust model).
+    """
+    saltenv = __opts__.get("saltenv") or "base"
+    pillar = salt.pillar.Pillar(__opts__, {"id": minion_id}, minion_id, saltenv).compile_pillar()
+    if pillar.get("_errors"):
+        raise PillarError("sipxha", f"the master could not compile the pillar of {minion_id}: {pillar['_errors']}")
     return build_plan(pillar.get("sipxha"))
 
 

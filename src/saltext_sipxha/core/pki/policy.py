@@ -58,5 +58,5 @@ def plan_for(fleet: Fleet, minion_id: str) -> tuple[tuple[str, ...], str, int]:
     """The names, subject fqdn and lifetime the CA grants ``minion_id``, from that minion's own plan."""
     server = fleet.get_server(minion_id)
     if server is None:
-        raise SigningRefused(f"minion {minion_id!r} is not listed under sipxha:servers in its own pillar")
+        raise SigningRefused(f"minion {minion_id!r} is not listed under sipxha:servers of its pillar")
     return planned_names(fleet.domain, server.fqdn), server.fqdn, fleet.pki.days
