@@ -134,7 +134,13 @@ def ca_section(ca: dict[str, Any]) -> list[str]:
             f"| {_med(row['ms_per_cert_by_round'], 1, 'ms', 2)} "
             f"| {row['certs_per_second']:,} | {row['sipxha_time_ratio']:.2f}x |"
         )
-    return [*lines, "", notes.CA_AFTER, ""]
+    lines += ["", notes.CA_AFTER, ""]
+    scaling = ca.get("index_scaling")
+    if scaling:
+        lines += [notes.CA_SCALING.format(**scaling), "", "| issued before the block | ms/cert |", "|---|---|"]
+        lines += [f"| {i * scaling['block']:,} | {ms:.2f} |" for i, ms in enumerate(scaling["ms_per_cert_by_block"])]
+        lines += ["", f"Last block / first block: {scaling['ratio_last_first']:.2f}x.", ""]
+    return lines
 
 
 def memory_section(mem: dict[str, Any]) -> list[str]:

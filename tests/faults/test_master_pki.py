@@ -15,6 +15,7 @@ salt-factories, module-scoped, because the master is stopped here: stopping the 
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import time
@@ -175,20 +176,54 @@ def test_extra_arguments_cannot_sign_for_another_minion(pki_fleet):
     assert {m: len(pki_fleet.issued(m)) for m in MINIONS} == before
 
 
-def test_a_replayed_csr(pki_fleet):
-    """The same CSR twice from its minion: two certificates for the same key and names (harmless: nothing
-    is granted that the first did not). The same CSR from another minion: refused."""
-    request = csr(planned("faultpbx2"))
+def test_a_replayed_csr_is_rate_limited(pki_fleet):
+    """Issue 13.14: the same CSR again from its minion gets no second certificate (its current one is valid,
+    not due, for the same key and names) until the admin allows one on the master; the same CSR from
+    another minion is refused; every serial issued stays revocable."""
+    fleet, request = pki_fleet, csr(planned("faultpbx2"))
     requested_key = x509.load_pem_x509_csr(request.encode()).public_key().public_numbers()
-    serials = []
-    for _ in range(2):
-        ret = pki_fleet.salt("faultpbx2", "sipxha_pki.sign", f"csr={request}")
-        cert = x509.load_pem_x509_certificate(ret.data["certificate"].encode())
-        serials.append(cert.serial_number)
-        assert names_of(cert) == set(planned("faultpbx2")) and cert.public_key().public_numbers() == requested_key
-    assert serials[0] != serials[1]
-    stolen = pki_fleet.salt("faultpbx1", "sipxha_pki.sign", f"csr={request}")
+    first = fleet.salt("faultpbx2", "sipxha_pki.sign", f"csr={request}")
+    cert = x509.load_pem_x509_certificate(first.data["certificate"].encode())
+    assert names_of(cert) == set(planned("faultpbx2")) and cert.public_key().public_numbers() == requested_key
+    count = len(fleet.issued("faultpbx2"))
+    for _ in range(3):
+        again = fleet.salt("faultpbx2", "sipxha_pki.sign", f"csr={request}")
+        assert REFUSED in str(again.data) + str(again.stdout), again
+    assert len(fleet.issued("faultpbx2")) == count
+    stolen = fleet.salt("faultpbx1", "sipxha_pki.sign", f"csr={request}")
     assert REFUSED in str(stolen.data) + str(stolen.stdout), stolen
+    allowed = fleet.master.salt_run_cli(timeout=TIMEOUT).run("sipxha_ca.allow", "minion=faultpbx2")
+    assert allowed.returncode == 0 and allowed.data == {"allowed": "faultpbx2"}, allowed
+    second = fleet.salt("faultpbx2", "sipxha_pki.sign", f"csr={request}")
+    assert x509.load_pem_x509_certificate(second.data["certificate"].encode()).serial_number != cert.serial_number
+    assert REFUSED in str(fleet.salt("faultpbx2", "sipxha_pki.sign", f"csr={request}").data)  # one, not more
+    revoked = fleet.master.salt_run_cli(timeout=TIMEOUT).run("sipxha_ca.revoke", "minion=faultpbx2")
+    assert {f"{cert.serial_number:x}"} < {entry["serial"] for entry in revoked.data["revoked"]}, revoked
+
+
+def test_concurrent_requests_through_the_master_are_all_served(pki_fleet):
+    """20 requests at once through the real master (10 from each of this fleet's two minions, each with its
+    own key: 20 separate minions would need 20 daemons, too heavy for CI). All are signed, every serial is
+    distinct, and the CA's index lists exactly what was issued."""
+    fleet = pki_fleet
+    before = {entry["serial"] for minion_id in MINIONS for entry in fleet.issued(minion_id)}
+    requests = [(minion_id, csr(planned(minion_id))) for minion_id in MINIONS for _ in range(10)]
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(len(requests)) as pool:
+        rets = list(pool.map(lambda req: fleet.salt(req[0], "sipxha_pki.sign", f"csr={req[1]}"), requests))
+    elapsed = time.monotonic() - started
+    serials = set()
+    for (minion_id, _), ret in zip(requests, rets, strict=True):
+        assert isinstance(ret.data, dict) and "certificate" in ret.data, ret
+        cert = x509.load_pem_x509_certificate(ret.data["certificate"].encode())
+        assert names_of(cert) == set(planned(minion_id))
+        serials.add(f"{cert.serial_number:x}")
+    assert len(serials) == len(requests)
+    after = {entry["serial"] for minion_id in MINIONS for entry in fleet.issued(minion_id)}
+    assert after == before | serials
+    records = {path.stem for path in (fleet.root / "ca" / "issued").glob("*.json")}
+    assert records == after
+    print(f"{len(requests)} concurrent requests through the master: all served in {elapsed:.1f} s")
 
 
 GRAIN_FQDN = "fqdn: \"{{ grains.get('sipxha_fqdn', 'faultpbx2.example.com') }}\""

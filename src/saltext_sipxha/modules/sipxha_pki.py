@@ -92,8 +92,9 @@ def sign(csr: str) -> dict[str, str]:
     """
     local = _local_ca()
     if local is not None:
-        names, fqdn, days = plan_for(fleet_from(__pillar__), __opts__["id"])
-        cert = local.sign(csr, __opts__["id"], names, fqdn, days)
+        fleet = fleet_from(__pillar__)
+        names, fqdn, days = plan_for(fleet, __opts__["id"])
+        cert = local.sign(csr, __opts__["id"], names, fqdn, days, renew_days=fleet.pki.renew_days)
         return {"certificate": cert.public_bytes(serialization.Encoding.PEM).decode(), "ca": local.certificate_pem()}
     ret = _runner("sipxha_ca.sign", [csr])
     if not isinstance(ret, dict) or ret.get("errors") or not ret.get("data"):
@@ -149,7 +150,8 @@ def status() -> dict[str, Any]:
 @salt_errors
 def renew(force: bool = False) -> dict[str, Any]:
     """
-    Get a new certificate when one is needed (or always with ``force=True``) and install it; returns the diff.
+    Get a new certificate when one is needed (or always with ``force=True``, with a new key) and install it;
+    returns the diff.
 
     CLI Example:
 
@@ -160,8 +162,8 @@ def renew(force: bool = False) -> dict[str, Any]:
     """
     ca_pem = ca_cert()
     found = _assess(ca_pem)
-    if force and not found.reasons:
-        found = dataclasses.replace(found, reasons=("renewal forced",))
+    if force and not found.reasons:  # with a new key: the CA signs no second certificate for a current one
+        found = dataclasses.replace(found, reasons=("renewal forced",), key_reason="renewal forced")
     diff = renewal.apply(found, fleet_from(__pillar__), ca_pem, _signer)
     if diff:
         log.info("sipxha_pki: installed %s (%s)", ", ".join(diff["files"]), "; ".join(diff["reasons"]))

@@ -135,6 +135,9 @@ def sign(csr: str) -> dict[str, Any]:
     """
     Sign the calling minion's CSR if it asks for exactly the names its own pillar entry allows.
 
+    Rate limit: a minion whose current certificate is valid, not within ``pki:renew_days`` of expiry, and
+    for the same key and names gets no new one (``sipxha_ca.allow`` lets one through; so does a revocation).
+
     Reached by minions through ``publish.runner`` (allowed by ``peer_run``); the caller is Salt's
     authenticated minion id. Returns ``{"data": {"certificate", "ca", "serial"}, "errors": []}``.
 
@@ -146,9 +149,9 @@ def sign(csr: str) -> dict[str, Any]:
     """
     caller = __opts__["id"]
     try:
-        ca = _ca()
-        names, fqdn, days = plan_for(_fleet_of(caller), caller)
-        cert = ca.sign(csr, caller, names, fqdn, days)
+        ca, fleet = _ca(), _fleet_of(caller)
+        names, fqdn, days = plan_for(fleet, caller)
+        cert = ca.sign(csr, caller, names, fqdn, days, renew_days=fleet.pki.renew_days)
     except SipxhaError as err:
         log.warning("sipxha_ca.sign refused for minion %s: %s", caller, err)
         return {"data": None, "errors": [REFUSED]}
@@ -191,6 +194,25 @@ def revoke(minion: str | None = None, serial: str | None = None) -> dict[str, An
     revoked = ca.revoke(minion=minion, serial=str(serial) if serial is not None else None)
     log.info("sipxha_ca: revoked %s", ", ".join(entry.serial for entry in revoked) or "nothing")
     return {"revoked": [entry.to_dict() for entry in revoked], "crl": str(ca.crl_path)}
+
+
+@salt_errors
+def allow(minion: str) -> dict[str, Any]:
+    """
+    Let ``minion`` get one new certificate although its current one is valid and not due (the rate limit).
+
+    The permission is used up by the next certificate signed for that minion. The old certificate stays
+    valid and revocable (``sipxha_ca.revoke serial=...``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run sipxha_ca.allow minion=sipxpbx2
+    """
+    _ca().allow(str(minion))
+    log.info("sipxha_ca: one certificate allowed for minion %s despite the rate limit", minion)
+    return {"allowed": str(minion)}
 
 
 @salt_errors

@@ -1,7 +1,8 @@
 """The certificate authority of the fleet, kept in one directory on the Salt master.
 
 Layout (directory 0700): ``ca.key`` (PKCS#8, encrypted with the CA passphrase, 0600), ``ca.crt``,
-``index.json`` (issued certificates), ``crl.pem``. The key is decrypted in memory only to sign.
+``issued/`` + ``minions/`` (the index of issued certificates, :mod:`.issued`), ``crl.pem``. The key is
+decrypted in memory only to sign.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from saltext_sipxha.core.errors import PkiError
+from saltext_sipxha.core.errors import PkiError, SigningRefused
 from saltext_sipxha.core.files.atomic import atomic_write, fsync_dir
-from saltext_sipxha.core.pki.issued import IssuedCert, IssuedIndex
+from saltext_sipxha.core.pki.issued import IssuedCert, IssuedIndex, key_id
 from saltext_sipxha.core.pki.keys import PrivateKey, generate_key, key_to_pem, load_key, public_der, weakness
 from saltext_sipxha.core.pki.names import san_extension
 from saltext_sipxha.core.pki.policy import check_request
@@ -57,6 +58,7 @@ class CertificateAuthority:
         self.index = IssuedIndex(self.dir)
         self._passphrase = passphrase
         self._clock = clock
+        self._decrypted: tuple[bytes, PrivateKey] | None = None
 
     @property
     def passphrase(self) -> bytes:
@@ -112,9 +114,10 @@ class CertificateAuthority:
         self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.dir, 0o700)
         if replace:  # a new CA starts a new index; the old one is kept for the record
-            for path in (self.index.path, self.crl_path):
+            stamp = self._clock().strftime("%Y%m%dT%H%M%S%fZ")
+            for path in (*self.index.parts, self.crl_path):
                 if path.exists():
-                    os.replace(path, path.with_name(path.name + ".replaced"))
+                    os.replace(path, path.with_name(f"{path.name}.replaced-{stamp}"))
         write_private(self.key_path, key_to_pem(key, self._passphrase))
         atomic_write(self.cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
         self.write_crl()
@@ -131,15 +134,32 @@ class CertificateAuthority:
         return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
 
     def _key(self) -> PrivateKey:
+        """The decrypted CA key, decrypted once per instance (again when ``ca.key`` was replaced)."""
         try:
             pem = self.key_path.read_bytes()
         except FileNotFoundError:
             raise PkiError(f"{self.dir}: no CA key (run: salt-run sipxha_ca.init)") from None
-        return load_key(pem, self._passphrase, f"{self.key_path}")
+        if self._decrypted is None or self._decrypted[0] != pem:
+            self._decrypted = (pem, load_key(pem, self._passphrase, f"{self.key_path}"))
+        return self._decrypted[1]
 
     # --- signing ---------------------------------------------------------------------------
-    def sign(self, csr_pem: str | bytes, minion: str, names: Iterable[str], fqdn: str, days: int) -> x509.Certificate:
-        """Sign a CSR for ``minion`` if it asks for exactly ``names`` (:class:`SigningRefused` if not)."""
+    def sign(
+        self,
+        csr_pem: str | bytes,
+        minion: str,
+        names: Iterable[str],
+        fqdn: str,
+        days: int,
+        *,
+        renew_days: int | None = None,
+    ) -> x509.Certificate:
+        """Sign a CSR for ``minion`` if it asks for exactly ``names`` (:class:`SigningRefused` if not).
+
+        With ``renew_days`` (the fleet's ``pki:renew_days``) the rate limit applies: a minion whose current
+        certificate is valid, not due and for the same key and names gets no new one, unless the admin
+        allowed one (:meth:`allow`) or revoked the current one.
+        """
         names = tuple(names)
         csr = check_request(csr_pem, names)
         key, ca_cert, now = self._key(), self.certificate, self._clock()
@@ -161,14 +181,29 @@ class CertificateAuthority:
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
         )
         with self.index.locked():
-            entries = self.index.load()
-            taken = {entry.serial for entry in entries}
+            if renew_days is not None:
+                self._rate_limit(minion, key_id(csr.public_key()), names, renew_days, now)
             serial = x509.random_serial_number()
-            while f"{serial:x}" in taken:  # 159 random bits: practically never loops
+            while self.index.get(f"{serial:x}") is not None:  # 159 random bits: practically never loops
                 serial = x509.random_serial_number()
             cert = builder.serial_number(serial).sign(key, signature_hash(key))
-            self.index.save([*entries, IssuedCert.of(cert, minion)])
+            self.index.add(IssuedCert.of(cert, minion, now))
         return cert
+
+    def _rate_limit(self, minion: str, key: str, names: tuple[str, ...], renew_days: int, now: datetime.datetime):
+        current = [e for e in self.index.of_minion(minion) if not e.revoked_at and not e.expired(now)]
+        same = [e for e in current if e.key == key and set(e.names) == set(names) and not e.due(now, renew_days)]
+        if same and not self.index.take_allowance(minion):
+            raise SigningRefused(
+                f"rate limit: minion {minion} already holds certificate {same[-1].serial} for this key and these "
+                f"names, valid until {same[-1].not_after} and not due for renewal; the admin can allow one more "
+                f"(salt-run sipxha_ca.allow minion={minion}) or revoke it"
+            )
+
+    def allow(self, minion: str) -> None:
+        """Let ``minion`` get one new certificate even though its current one is valid and not due."""
+        with self.index.locked():
+            self.index.allow(minion)
 
     # --- revocation ------------------------------------------------------------------------
     def revoke(self, minion: str | None = None, serial: str | None = None) -> list[IssuedCert]:
@@ -178,19 +213,19 @@ class CertificateAuthority:
         serial = serial.lower().removeprefix("0x").lstrip("0") if serial else None
         now = self._clock()
         with self.index.locked():
-            entries = self.index.load()
-            hits = [
-                i
-                for i, e in enumerate(entries)
-                if not e.revoked_at and (e.serial == serial or (minion and e.minion == minion and not e.expired(now)))
-            ]
-            if not hits and serial and serial not in {e.serial for e in entries}:
-                raise PkiError(f"no certificate with serial {serial} was issued by this CA")
-            for i in hits:
-                entries[i] = entries[i].revoked(now)
-            self.index.save(entries)
-            self.write_crl(entries)
-        return [entries[i] for i in hits]
+            hits = []
+            if serial:
+                entry = self.index.get(serial)
+                if entry is None:
+                    raise PkiError(f"no certificate with serial {serial} was issued by this CA")
+                hits.append(entry)
+            if minion:
+                hits += [e for e in self.index.of_minion(minion) if not e.expired(now) and e.serial != serial]
+            revoked = [entry.revoked(now) for entry in hits if not entry.revoked_at]
+            for entry in revoked:
+                self.index.update(entry)
+            self.write_crl()
+        return revoked
 
     def write_crl(self, entries: list[IssuedCert] | None = None) -> bytes:
         """(Re)write ``crl.pem`` listing every revoked certificate; returns its PEM."""

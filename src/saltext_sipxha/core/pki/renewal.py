@@ -60,6 +60,8 @@ def assess(fleet: Fleet, minion_id: str, ca_pem: str | None, now: datetime.datet
     key, cert = read_key(layout.key), read_cert(layout.cert)
     names = planned_names(fleet.domain, server.fqdn)
     new_key = key_reason(key, fleet.pki)
+    if new_key is None and cert is None:  # the CA signs no second certificate for a key it certified
+        new_key = "no certificate for the existing key"
     reasons = renewal_reasons(cert, key, ca_cert, names=names, renew_days=fleet.pki.renew_days, now=now)
     if new_key and not reasons:
         reasons = [new_key]
