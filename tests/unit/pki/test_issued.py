@@ -150,7 +150,7 @@ def test_a_corrupt_record_is_named(tmp_path):
 
 
 def test_due_and_expired():
-    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     entry = IssuedCert("a", "m", (), "2025-01-01T00:00:00+00:00", "2026-01-10T00:00:00+00:00", "f")
     assert not entry.expired(now) and entry.due(now, 9) and not entry.due(now, 8)
     assert entry.expired(now + datetime.timedelta(days=9))

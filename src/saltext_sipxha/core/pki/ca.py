@@ -190,7 +190,9 @@ class CertificateAuthority:
             self.index.add(IssuedCert.of(cert, minion, now))
         return cert
 
-    def _rate_limit(self, minion: str, key: str, names: tuple[str, ...], renew_days: int, now: datetime.datetime):
+    def _rate_limit(
+        self, minion: str, key: str, names: tuple[str, ...], renew_days: int, now: datetime.datetime
+    ) -> None:
         current = [e for e in self.index.of_minion(minion) if not e.revoked_at and not e.expired(now)]
         same = [e for e in current if e.key == key and set(e.names) == set(names) and not e.due(now, renew_days)]
         if same and not self.index.take_allowance(minion):

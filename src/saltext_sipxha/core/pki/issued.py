@@ -68,7 +68,7 @@ class IssuedCert:
             not_after=cert.not_valid_after_utc.isoformat(),
             fingerprint=cert.fingerprint(hashes.SHA256()).hex(),
             key=key_id(cert.public_key()),
-            issued_at=(when or datetime.datetime.now(datetime.UTC)).isoformat(),
+            issued_at=(when or datetime.datetime.now(datetime.timezone.utc)).isoformat(),
         )
 
     @classmethod
