@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import copy
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, TypeVar
 
-from salt.exceptions import CommandExecutionError, SaltException, SaltInvocationError
+from salt.exceptions import CommandExecutionError, SaltException
 
 from saltext_sipxha.core.errors import PillarError, SipxhaError
 from saltext_sipxha.core.plan.fleet import Fleet, build_plan
 
 F = TypeVar("F", bound=Callable[..., Any])
+_PLAN_CACHE = "sipxha.plan"  #: key in ``__context__``: (the sipxha pillar, the Fleet built from it)
 
 
-def translate(err: SipxhaError) -> Exception:
-    """The Salt exception for a core error: bad input is an invocation error, the rest execution errors."""
+def translate(err: SipxhaError) -> CommandExecutionError:
+    """The Salt exception for a core error, always a :class:`CommandExecutionError`.
+
+    Not :class:`SaltInvocationError` for a bad pillar: Salt answers that one with "Passed invalid arguments"
+    and the function's whole docstring, although the arguments were fine and the pillar key is named.
+    """
     if isinstance(err, PillarError):
-        return SaltInvocationError(f"Invalid sipxha pillar: {err}")
+        return CommandExecutionError(f"Invalid sipxha pillar: {err}")
     return CommandExecutionError(str(err))
 
 
@@ -34,9 +40,22 @@ def salt_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def fleet_from(pillar: Mapping[str, Any]) -> Fleet:
-    """The validated plan from a minion's or master's pillar mapping (``__pillar__``)."""
-    return build_plan(pillar.get("sipxha"))
+def fleet_from(pillar: Mapping[str, Any], context: MutableMapping[str, Any] | None = None) -> Fleet:
+    """The validated plan from a minion's or master's pillar mapping (``__pillar__``).
+
+    With the loader's ``context`` (``__context__``, shared by the SLS renderer, the execution and the state
+    modules of one run) the plan is built once per pillar content: the cache holds a copy of the ``sipxha``
+    pillar it was built from and is used only while the pillar is equal to it.
+    """
+    raw = pillar.get("sipxha")
+    if context is None:
+        return build_plan(raw)
+    cached = context.get(_PLAN_CACHE)
+    if cached is not None and cached[0] == raw:
+        return cached[1]
+    fleet = build_plan(raw)
+    context[_PLAN_CACHE] = (copy.deepcopy(raw), fleet)
+    return fleet
 
 
 def run_state(name: str, body: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:

@@ -1,23 +1,22 @@
 {#- DHCP for the phones on exactly one machine: the Kea configuration is rendered on sipxha:dhcp:server,
     whose DHCP service is enabled; every other sipX server has it stopped and disabled.
-    Services are only touched with sipxha:service:manage. #}
-{%- set sipxha = salt['pillar.get']('sipxha', {}) or {} %}
-{%- set sipxha = sipxha if sipxha is mapping else {} %}{#- the sipxha states name a bad key #}
-{%- set dhcp = sipxha.get('dhcp', {}) or {} %}
-{%- set dhcp = dhcp if dhcp is mapping else {} %}
-{%- set service = sipxha.get('service', {}) or {} %}
-{%- set service = service if service is mapping else {'manage': False} %}
-{%- set dhcp_service = dhcp.get('service', 'kea-dhcp4-server') %}
+    Services are only touched with sipxha:service:manage. Values come from sipxha.sls_context. #}
+{%- set ctx = salt['sipxha.sls_context']() %}
+{%- if ctx.error %}
+
+sipxha-dhcp-plan:
+  sipxha.plan_valid: []
+{%- else %}
 
 sipxha-dhcp:
   sipxha.dhcp: []
 
-{%- if service.get('manage', True) %}
-{%- if dhcp.get('server', 'external') == grains['id'] %}
+{%- if ctx.service.manage %}
+{%- if ctx.dhcp.here %}
 
 sipxha-dhcp-service:
   service.running:
-    - name: {{ dhcp_service }}
+    - name: {{ ctx.dhcp.service | yaml_dquote }}
     - enable: True
     - watch:
       - sipxha: sipxha-dhcp
@@ -25,9 +24,10 @@ sipxha-dhcp-service:
 
 sipxha-dhcp-service:
   service.dead:
-    - name: {{ dhcp_service }}
+    - name: {{ ctx.dhcp.service | yaml_dquote }}
     - enable: False
     - require:
       - sipxha: sipxha-dhcp
+{%- endif %}
 {%- endif %}
 {%- endif %}

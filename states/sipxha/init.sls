@@ -1,9 +1,14 @@
 {#- sipxha: this minion converges to its role in the sipxha pillar (master or distributed): its sipX files,
     its certificate (sipxha.pki) and DHCP (sipxha.dhcp, on exactly one server).
     The sipX service restarts only when one of its files or its certificate changed, and only with
-    sipxha:service:manage. #}
-{%- set service = salt['pillar.get']('sipxha:service', {}) or {} %}
-{%- if service is not mapping %}{%- set service = {'manage': False} %}{%- endif %}{#- sipxha-role names the bad key #}
+    sipxha:service:manage. Every value comes from the validated plan (sipxha.sls_context); a bad pillar
+    renders only sipxha.plan_valid, which fails naming the key, so nothing is written. #}
+{%- set ctx = salt['sipxha.sls_context']() %}
+{%- if ctx.error %}
+
+sipxha-plan:
+  sipxha.plan_valid: []
+{%- else %}
 
 include:
   - sipxha.dhcp
@@ -12,13 +17,14 @@ include:
 sipxha-role:
   sipxha.role: []
 
-{%- if service.get('manage', True) %}
+{%- if ctx.service.manage %}
 
 sipxha-service:
   service.running:
-    - name: {{ service.get('name', 'sipxpbx') }}
+    - name: {{ ctx.service.name | yaml_dquote }}
     - enable: True
     - watch:
       - sipxha: sipxha-role
       - sipxha_pki: sipxha-pki-certificate
+{%- endif %}
 {%- endif %}

@@ -31,7 +31,8 @@ SLS_CASES = [
     ("sipxha:dns:nsupdate", "192.0.2.53"),
 ]
 CASES = BAD_PILLARS + SLS_CASES
-SIPXHA_STATES = ("sipxha-role", "sipxha-dhcp", "sipxha-pki-certificate")
+#: A bad pillar renders only the plan check (sipxha.sls_context): no role, DHCP, PKI or service state runs.
+SIPXHA_STATES = ("sipxha-plan",)
 
 
 def bad_pillar(etc, key, value):
@@ -48,6 +49,7 @@ def test_bad_pillar_fails_naming_the_key_and_touches_nothing(apply_sls, server, 
     pillar = bad_pillar(etc, key, value)
     before = snapshot(etc.parent)
     results = apply_sls(pillar)
+    assert set(results) == set(SIPXHA_STATES), results
     for state_id in SIPXHA_STATES:
         ret = results[state_id]
         assert ret["result"] is False, (state_id, ret)
@@ -84,7 +86,7 @@ def test_other_sls_refuse_a_bad_pillar_too(apply_sls, server, sls, key, value):
 def test_a_good_pillar_after_a_bad_one_converges(apply_sls, server):
     """The control case: the same sandbox with the pillar fixed converges, so the failures above are real."""
     etc, ssl = server
-    assert apply_sls(bad_pillar(etc, "sipxha:ports:proxy", 0))["sipxha-role"]["result"] is False
+    assert apply_sls(bad_pillar(etc, "sipxha:ports:proxy", 0))["sipxha-plan"]["result"] is False
     results = apply_sls(pillar_for(etc))
     assert all(r["result"] is True for r in results.values()), results
     assert (ssl / "ssl.crt").exists() and (etc / "WatchDog.xml.bak").exists()

@@ -78,7 +78,7 @@ def beacon(config):
     """Check the certificate; send ``sipxha/cert/expiring`` when its condition changes (see module doc)."""
     options = salt.utils.beacons.list_to_dict(config)
     try:
-        fleet = fleet_from(__pillar__)
+        fleet = fleet_from(__pillar__, __context__)
         server = fleet.find_server(__opts__["id"])
         layout = SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
         renew_days = options.get("renew_days", fleet.pki.renew_days)

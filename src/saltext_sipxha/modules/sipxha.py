@@ -16,7 +16,7 @@ from saltext_sipxha.core.errors import SipxhaError
 from saltext_sipxha.core.sipx.dhcp import is_dhcp_server, plan_dhcp
 from saltext_sipxha.core.sipx.role import plan_role
 from saltext_sipxha.core.verify import failover_check, live_dns, registrar_sync
-from saltext_sipxha.saltbridge import fleet_from, salt_errors
+from saltext_sipxha.saltbridge import fleet_from, salt_errors, translate
 
 __virtualname__ = "sipxha"
 
@@ -48,12 +48,49 @@ def plan(server: str | None = None, own: bool = False) -> dict[str, Any]:
         salt sipxpbx2 sipxha.plan own=True
         salt-run salt.cmd sipxha.plan server=sipxpbx1
     """
-    fleet = fleet_from(__pillar__)
+    fleet = fleet_from(__pillar__, __context__)
     if own:
         server = __opts__["id"]
     if server is None:
         return fleet.to_dict()
     return fleet.find_server(server).to_dict()
+
+
+def sls_context() -> dict[str, Any]:
+    """
+    Return every value the ``sipxha`` SLS files render for this minion, taken from the validated plan.
+
+    The SLS files read nothing else (never the raw pillar, never their own defaults). On a bad pillar the
+    answer is ``{"error": "Invalid sipxha pillar: <key>: ..."}`` and the SLS renders only the
+    ``sipxha.plan_valid`` state, which fails naming the key, so nothing is written anywhere.
+
+    ``server``: this minion is a sipX server of the fleet; ``service``: the sipX service's ``name`` and
+    ``manage``; ``dhcp``: ``here`` (this minion runs DHCP) and the DHCP ``service``; ``dns``: the
+    ``zonefile`` path when this minion writes the zone file, the ``nsupdate`` zone when that mode is set.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call sipxha.sls_context
+    """
+    minion_id = __opts__["id"]
+    try:
+        fleet = fleet_from(__pillar__, __context__)
+    except SipxhaError as err:
+        return {"error": str(translate(err)), "minion_id": minion_id}
+    zonefile, nsupdate = fleet.dns.zonefile, fleet.dns.nsupdate
+    return {
+        "error": None,
+        "minion_id": minion_id,
+        "server": fleet.get_server(minion_id) is not None,
+        "service": {"name": fleet.service.name, "manage": fleet.service.manage},
+        "dhcp": {"here": is_dhcp_server(fleet, minion_id), "service": fleet.dhcp.service},
+        "dns": {
+            "zonefile": zonefile.path if zonefile is not None and zonefile.minion == minion_id else None,
+            "nsupdate": nsupdate.zone if nsupdate is not None else None,
+        },
+    }
 
 
 @salt_errors
@@ -69,7 +106,7 @@ def srv_records() -> list[dict[str, Any]]:
 
         salt ns1 sipxha.srv_records
     """
-    return [record.to_dict() for record in records.planned_records(fleet_from(__pillar__))]
+    return [record.to_dict() for record in records.planned_records(fleet_from(__pillar__, __context__))]
 
 
 @salt_errors
@@ -88,7 +125,7 @@ def zone(serial: int | None = None) -> str:
         salt ns1 sipxha.zone
         salt ns1 sipxha.zone serial=2024051701
     """
-    fleet = fleet_from(__pillar__)
+    fleet = fleet_from(__pillar__, __context__)
     if serial is None:
         serial = zonetext.next_serial(None, datetime.date.today())
     return zonetext.render_zone(fleet, int(serial), fleet.dns.zonefile)
@@ -142,7 +179,7 @@ def verify(
         salt ns1 sipxha.verify parts=dns,sip dns_server=192.0.2.53 port=53
         salt-run sipxha.verify
     """
-    fleet = fleet_from(__pillar__)
+    fleet = fleet_from(__pillar__, __context__)
     is_server = fleet.get_server(__opts__["id"]) is not None
     if parts is None:
         wanted = list(VERIFY_PARTS) if is_server else ["dns", "sip"]

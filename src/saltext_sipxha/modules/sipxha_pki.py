@@ -92,7 +92,7 @@ def sign(csr: str) -> dict[str, str]:
     """
     local = _local_ca()
     if local is not None:
-        fleet = fleet_from(__pillar__)
+        fleet = fleet_from(__pillar__, __context__)
         names, fqdn, days = plan_for(fleet, __opts__["id"])
         cert = local.sign(csr, __opts__["id"], names, fqdn, days, renew_days=fleet.pki.renew_days)
         return {"certificate": cert.public_bytes(serialization.Encoding.PEM).decode(), "ca": local.certificate_pem()}
@@ -110,7 +110,7 @@ def _signer(csr: str) -> tuple[str, str]:
 
 def _assess(ca_pem: str | None) -> renewal.Assessment:
     now = datetime.datetime.now(datetime.timezone.utc)
-    return renewal.assess(fleet_from(__pillar__), __opts__["id"], ca_pem, now)
+    return renewal.assess(fleet_from(__pillar__, __context__), __opts__["id"], ca_pem, now)
 
 
 @salt_errors
@@ -164,7 +164,7 @@ def renew(force: bool = False) -> dict[str, Any]:
     found = _assess(ca_pem)
     if force and not found.reasons:  # with a new key: the CA signs no second certificate for a current one
         found = dataclasses.replace(found, reasons=("renewal forced",), key_reason="renewal forced")
-    diff = renewal.apply(found, fleet_from(__pillar__), ca_pem, _signer)
+    diff = renewal.apply(found, fleet_from(__pillar__, __context__), ca_pem, _signer)
     if diff:
         log.info("sipxha_pki: installed %s (%s)", ", ".join(diff["files"]), "; ".join(diff["reasons"]))
     return diff

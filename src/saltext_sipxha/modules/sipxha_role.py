@@ -38,7 +38,7 @@ def plan_changes() -> dict[str, Any]:
 
         salt sipxpbx2 sipxha_role.plan_changes
     """
-    plan = plan_role(fleet_from(__pillar__), __opts__["id"])
+    plan = plan_role(fleet_from(__pillar__, __context__), __opts__["id"])
     return _report(list(plan.changes), plan.notes, role=plan.role)
 
 
@@ -57,7 +57,7 @@ def apply(test: bool = False) -> dict[str, Any]:
         salt sipxpbx2 sipxha_role.apply
         salt sipxpbx2 sipxha_role.apply test=True
     """
-    plan = plan_role(fleet_from(__pillar__), __opts__["id"])
+    plan = plan_role(fleet_from(__pillar__, __context__), __opts__["id"])
     written = list(plan.changed) if test else apply_changes(plan.changes)
     return _report(written, plan.notes, role=plan.role, test=bool(test))
 
@@ -73,5 +73,5 @@ def dhcp_config() -> str | None:
 
         salt sipxpbx1 sipxha_role.dhcp_config
     """
-    change = plan_dhcp(fleet_from(__pillar__), __opts__["id"])
+    change = plan_dhcp(fleet_from(__pillar__, __context__), __opts__["id"])
     return None if change is None else change.new.decode("utf-8")

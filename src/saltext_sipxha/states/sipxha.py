@@ -56,6 +56,24 @@ def _converge(ret: dict[str, Any], what: str, changes: Iterable[FileChange], not
     ret["comment"] = "\n".join([f"{what}: updated {paths} (originals kept as .bak)", *notes])
 
 
+def plan_valid(name: str) -> dict[str, Any]:
+    """
+    Fail naming the bad key when the ``sipxha`` pillar is invalid; succeed without changes otherwise.
+
+    The SLS files render only this state when :func:`sipxha.sls_context <..modules.sipxha.sls_context>`
+    reports a bad pillar, so a bad pillar fails the run before anything is written.
+
+    name
+        Any name (the state id).
+    """
+
+    def body(ret: dict[str, Any]) -> None:
+        fleet = fleet_from(__pillar__, __context__)
+        ret["comment"] = f"sipxha pillar is valid ({len(fleet.servers)} servers, master {fleet.master.minion_id})"
+
+    return run_state(name, body)
+
+
 def role(name: str, only: list[str] | None = None) -> dict[str, Any]:
     """
     Make this server's sipX files what its role (master or distributed) wants.
@@ -79,7 +97,7 @@ def role(name: str, only: list[str] | None = None) -> dict[str, Any]:
     """
 
     def body(ret: dict[str, Any]) -> None:
-        plan = plan_role(fleet_from(__pillar__), __opts__["id"])
+        plan = plan_role(fleet_from(__pillar__, __context__), __opts__["id"])
         changes = [c for c in plan.changes if only is None or Path(c.path).name in only]
         _converge(ret, f"sipX files of {plan.minion_id} ({plan.role})", changes, plan.notes)
 
@@ -125,7 +143,7 @@ def dhcp(name: str) -> dict[str, Any]:
     """
 
     def body(ret: dict[str, Any]) -> None:
-        fleet = fleet_from(__pillar__)
+        fleet = fleet_from(__pillar__, __context__)
         change = plan_dhcp(fleet, __opts__["id"])
         if change is None:
             ret["comment"] = f"not the DHCP server (sipxha:dhcp:server is {fleet.dhcp.server}): nothing to render"
@@ -153,7 +171,7 @@ def uninstalled(name: str) -> dict[str, Any]:
     """
 
     def body(ret: dict[str, Any]) -> None:
-        plan = plan_uninstall(fleet_from(__pillar__), __opts__["id"])
+        plan = plan_uninstall(fleet_from(__pillar__, __context__), __opts__["id"])
         if not plan.pending:
             ret["comment"] = "nothing of sipxha to undo here"
             return

@@ -56,7 +56,7 @@ def zonefile(name: str, reload: bool = True) -> dict[str, Any]:
     """
 
     def body(ret: dict[str, Any]) -> None:
-        fleet = fleet_from(__pillar__)
+        fleet = fleet_from(__pillar__, __context__)
         settings = fleet.dns.zonefile
         change = zone_file.plan_zonefile(fleet, name, settings, datetime.date.today())
         command = settings.reload if settings is not None and reload else None
@@ -133,7 +133,7 @@ def server_absent(name: str) -> dict[str, Any]:
 
 def _sync(ret: dict[str, Any], without: str | None) -> None:
     """Diff live DNS against the plan (minus ``without``) and send the update, or under test=True report it."""
-    fleet = fleet_from(__pillar__)
+    fleet = fleet_from(__pillar__, __context__)
     client = rfc2136.client_for(fleet)
     where = f"zone {rfc2136.absolute(client.settings.zone)} at {client.where}" + (
         f" without {without}" if without else ""

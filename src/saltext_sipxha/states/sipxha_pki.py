@@ -52,7 +52,7 @@ def certificate(name: str) -> dict[str, Any]:
     """
 
     def body(ret: dict[str, Any]) -> None:
-        fleet, ca_pem = fleet_from(__pillar__), __salt__["sipxha_pki.ca_cert"]()
+        fleet, ca_pem = fleet_from(__pillar__, __context__), __salt__["sipxha_pki.ca_cert"]()
         found = renewal.assess(fleet, __opts__["id"], ca_pem, datetime.datetime.now(datetime.timezone.utc))
         if found.up_to_date:
             ret["comment"] = f"Certificate {found.layout.cert} is current"

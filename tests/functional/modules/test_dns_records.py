@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from salt.exceptions import SaltInvocationError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 from tests.support import pillars
 from tests.unit.dns.test_records import seed_listing
@@ -33,7 +33,7 @@ def test_bad_pillar_names_the_key(loaders, set_pillar):
     pillar = pillars.seed()
     pillar["srv"] = {"weight": -1}
     set_pillar(pillar)
-    with pytest.raises(SaltInvocationError, match="sipxha:srv:weight"):
+    with pytest.raises(CommandExecutionError, match="sipxha:srv:weight"):
         loaders.modules.sipxha.srv_records()
 
 

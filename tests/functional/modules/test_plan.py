@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from salt.exceptions import SaltInvocationError
+from salt.exceptions import CommandExecutionError
 
 from tests.support import pillars
 
@@ -28,5 +28,5 @@ def test_plan_bad_pillar_names_the_key(loaders, set_pillar):
     pillar = pillars.seed()
     pillar["servers"]["sipxpbx2"]["index"] = 0
     set_pillar(pillar)
-    with pytest.raises(SaltInvocationError, match=r"sipxha:servers:sipxpbx2:index"):
+    with pytest.raises(CommandExecutionError, match=r"sipxha:servers:sipxpbx2:index"):
         loaders.modules.sipxha.plan()

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from salt.exceptions import SaltInvocationError
+from salt.exceptions import CommandExecutionError
 
 from tests.support import pillars
 from tests.support.sipxtree import sipx_files, write_sipx_tree
@@ -142,5 +142,5 @@ def test_module_bad_pillar_raises_naming_the_key(loaders, set_pillar, etc):
     pillar = _pillar(etc)
     pillar["dhcp"] = {"server": "sipxpbx1"}
     set_pillar(pillar)
-    with pytest.raises(SaltInvocationError, match="sipxha:dhcp:subnet"):
+    with pytest.raises(CommandExecutionError, match="sipxha:dhcp:subnet"):
         loaders.modules.sipxha_role.dhcp_config()

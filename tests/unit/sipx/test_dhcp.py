@@ -63,10 +63,11 @@ def test_only_the_named_server():
     assert dhcp.plan_dhcp(external, "sipxpbx1") is None
 
 
-def test_missing_network_keys_named():
-    fleet = build_plan(pillars.fleet(2, dhcp={"server": "sipxpbx1"}))
-    with pytest.raises(PillarError, match="sipxha:dhcp:subnet"):
-        dhcp.render(fleet)
+@pytest.mark.parametrize("key", ["subnet", "pool", "router", "dns_servers"])
+def test_missing_network_keys_fail_the_plan(key):
+    """Every server's plan fails, not only the DHCP server's render (validated before anything is written)."""
+    with pytest.raises(PillarError, match=f"sipxha:dhcp:{key}: is required"):
+        build_plan(pillars.fleet(2, dhcp={k: v for k, v in DHCP.items() if k != key}))
 
 
 @pytest.mark.parametrize(

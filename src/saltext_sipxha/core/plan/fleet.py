@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from saltext_sipxha.core.errors import PillarError
-from saltext_sipxha.core.plan.reader import Node, is_hostname
+from saltext_sipxha.core.plan.reader import Node, control_character, is_hostname
 from saltext_sipxha.core.plan.settings import (
     DhcpSettings,
     DnsSettings,
@@ -187,11 +187,13 @@ def _read_servers(top: Node, domain: str, paths: Mapping[str, str]) -> list[dict
     entries: list[dict[str, Any]] = []
     seen: dict[str, dict[Any, str]] = {"index": {}, "fqdn": {}, "address": {}}
     for minion_id in servers.data:
-        if not isinstance(minion_id, str) or not minion_id.strip():
-            raise PillarError(servers.key(str(minion_id)), "a minion id must be a non-empty string")
+        if not isinstance(minion_id, str) or not minion_id.strip() or control_character(minion_id):
+            raise PillarError(
+                servers.key(_shown(minion_id)), "a minion id must be a non-empty string without control characters"
+            )
         node = servers.child(minion_id, required=True)
         node.only(_SERVER_KEYS)
-        default_fqdn = f"{minion_id}.{domain}" if is_hostname(f"{minion_id}.{domain}") else None
+        default_fqdn = _default_fqdn(minion_id, domain)
         entry: dict[str, Any] = {
             "minion_id": minion_id,
             "role": node.choice("role", ROLES),
@@ -222,6 +224,18 @@ def _address6(node: Node) -> str | None:
     if ":" not in address:
         raise PillarError(node.key("address6"), f"is not an IPv6 address: {address}")
     return address
+
+
+def _shown(name: Any) -> str:
+    """A pillar key as it can be shown in an error (control characters escaped)."""
+    return str(name).encode("unicode_escape").decode("ascii")
+
+
+def _default_fqdn(minion_id: str, domain: str) -> str | None:
+    """The minion id when it has a dot (Salt's default id is the host's FQDN), else ``<id>.<domain>``."""
+    fqdn = minion_id if "." in minion_id else f"{minion_id}.{domain}"
+    fqdn = fqdn.rstrip(".").lower()
+    return fqdn if is_hostname(fqdn) else None
 
 
 def _derive_servers(entries: list[dict[str, Any]], fleet: dict[str, Any]) -> tuple[Server, ...]:

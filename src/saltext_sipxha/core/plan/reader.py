@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -16,14 +17,24 @@ from typing import Any
 from saltext_sipxha.core.errors import PillarError
 
 _MISSING: Any = object()
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+#: C0 and C1 control characters (newline, tab, NUL, ESC, DEL, ...): never part of a pillar value.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: A service (systemd unit) name: a plain word, nothing a shell or an SLS file would read as syntax.
+_SERVICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:+-]{0,254}")
 
 
 def is_hostname(name: str) -> bool:
     """True for a valid DNS host name (RFC 1123 labels, at most 253 characters, no trailing dot)."""
-    if not name or len(name) > 253 or name.endswith("."):
+    if not isinstance(name, str) or not name or len(name) > 253 or name.endswith("."):
         return False
-    return all(_LABEL.match(label) for label in name.split("."))
+    return all(_LABEL.fullmatch(label) for label in name.split("."))
+
+
+def control_character(value: str) -> str | None:
+    """``U+000A`` for the first control character of ``value``, None when it has none."""
+    found = _CONTROL.search(value)
+    return None if found is None else f"U+{ord(found.group()):04X}"
 
 
 class Node:
@@ -61,10 +72,14 @@ class Node:
         """The nested mapping ``name`` (empty when absent and not required)."""
         return Node(self.raw(name, _MISSING if required else {}), self.key(name))
 
-    def string(self, name: str, default: Any = _MISSING) -> str:
+    def string(self, name: str, default: Any = _MISSING, secret: bool = False) -> str:
+        """A non-empty string without control characters; a ``secret`` value is never shown in the error."""
         value = self.raw(name, default)
         if not isinstance(value, str) or not value.strip():
-            raise PillarError(self.key(name), f"must be a non-empty string, got {value!r}")
+            shown = f"a value of type {type(value).__name__}" if secret else repr(value)
+            raise PillarError(self.key(name), f"must be a non-empty string, got {shown}")
+        if control := control_character(value):
+            raise PillarError(self.key(name), f"must not contain control characters (found {control})")
         return value.strip()
 
     def optional_string(self, name: str) -> str | None:
@@ -104,14 +119,24 @@ class Node:
         except ValueError:
             raise PillarError(self.key(name), f"is not an IP address: {value!r}") from None
 
-    def abspath(self, name: str, default: Any = _MISSING) -> str:
+    def service_name(self, name: str, default: Any = _MISSING) -> str:
+        """A service (systemd unit) name: a plain word such as ``sipxpbx`` or ``kea-dhcp4-server``."""
         value = self.string(name, default)
-        if not value.startswith("/") or "\0" in value:
-            raise PillarError(self.key(name), f"must be an absolute path, got {value!r}")
-        return value.rstrip("/") or "/"
+        if not _SERVICE.fullmatch(value):
+            raise PillarError(self.key(name), f"is not a plain service name (letters, digits, _.@:+-): {value!r}")
+        return value
+
+    def abspath(self, name: str, default: Any = _MISSING) -> str:
+        """An absolute, normalised path (no ``.``, ``..`` or ``//``), without a trailing slash."""
+        value = self.string(name, default)
+        trimmed = value.rstrip("/") or "/"
+        if not value.startswith("/") or value.startswith("//") or posixpath.normpath(trimmed) != trimmed:
+            raise PillarError(self.key(name), f"must be an absolute, normalised path (no '.', '..' or '//'): {value!r}")
+        return trimmed
 
     def base64(self, name: str) -> str:
-        value = self.string(name)
+        """A base64 secret (a TSIG key): validated, never shown in an error."""
+        value = self.string(name, secret=True)
         try:
             base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
@@ -125,6 +150,8 @@ class Node:
         items = tuple(value)
         if not items or not all(isinstance(item, str) and item.strip() for item in items):
             raise PillarError(self.key(name), "must be a non-empty list of non-empty strings")
+        if any(control_character(item) for item in items):
+            raise PillarError(self.key(name), "must not contain control characters")
         if len(set(items)) != len(items):
             raise PillarError(self.key(name), "lists an entry twice")
         return items

@@ -1,4 +1,8 @@
-"""Fleet-wide settings of the ``sipxha`` pillar: ports, SRV policy, DNS, DHCP, PKI and service."""
+"""Fleet-wide settings of the ``sipxha`` pillar: ports, SRV policy, DNS, DHCP, PKI and service.
+
+Each default lives once, as the dataclass field's default; a reader passes it on as ``Class.field``
+(``node.integer("ttl", SrvSettings.ttl, ...)``), never as a second literal.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,10 @@ NAMING = ("numbered", "per-host")
 RESTART_MODES = ("rolling", "immediate", "never")
 TSIG_ALGORITHMS = ("hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "hmac-sha1", "hmac-md5")
 EC_CURVES = ("secp256r1", "secp384r1", "secp521r1")
+KEY_TYPES = ("ec", "rsa")
 EXTERNAL = "external"
+#: what phones need from the one DHCP server: required as soon as ``dhcp:server`` names a minion
+DHCP_REQUIRED = ("subnet", "pool", "router", "dns_servers")
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,8 @@ class SrvSettings:
 @dataclass(frozen=True)
 class Tsig:
     name: str
-    algorithm: str
     secret: str = field(repr=False, metadata={"secret": True})
+    algorithm: str = "hmac-sha256"
 
 
 @dataclass(frozen=True)
@@ -55,9 +62,9 @@ class ZoneFileDns:
 @dataclass(frozen=True)
 class NsupdateDns:
     server: str
-    port: int
     zone: str  #: absolute, with the trailing dot
     tsig: Tsig
+    port: int = 53
     timeout: int = 10
     addresses: bool = False  #: also keep the servers' A (and AAAA, ``address6``) records, in the zone
 
@@ -114,8 +121,7 @@ class RolloutSettings:
 
 def read_ports(node: Node) -> Ports:
     node.only(Ports.__dataclass_fields__)
-    defaults = Ports()
-    values = {name: node.integer(name, getattr(defaults, name), 1, 65535) for name in Ports.__dataclass_fields__}
+    values = {name: node.integer(name, getattr(Ports, name), 1, 65535) for name in Ports.__dataclass_fields__}
     ports = Ports(**values)
     sip_ports = (ports.proxy, ports.registrar, ports.authproxy, ports.proxy_secure, ports.registrar_xmlrpc)
     if len(set(sip_ports)) != len(sip_ports):
@@ -127,12 +133,12 @@ def read_srv(node: Node) -> SrvSettings:
     node.only(SrvSettings.__dataclass_fields__)
     max_fallbacks = node.data.get("max_fallbacks")
     return SrvSettings(
-        names=node.choice("names", NAMING, "numbered"),
-        ttl=node.integer("ttl", 3600, 0, 2**31 - 1),
-        weight=node.integer("weight", 50, 0, 65535),
+        names=node.choice("names", NAMING, SrvSettings.names),
+        ttl=node.integer("ttl", SrvSettings.ttl, 0, 2**31 - 1),
+        weight=node.integer("weight", SrvSettings.weight, 0, 65535),
         max_fallbacks=None if max_fallbacks is None else node.integer("max_fallbacks", low=1, high=9999),
-        naptr=node.boolean("naptr", True),
-        tls=node.boolean("tls", False),
+        naptr=node.boolean("naptr", SrvSettings.naptr),
+        tls=node.boolean("tls", SrvSettings.tls),
     )
 
 
@@ -156,15 +162,15 @@ def read_dns(node: Node) -> DnsSettings:
         tsig.only(Tsig.__dataclass_fields__)
         nsupdate = NsupdateDns(
             server=nu.address("server"),
-            port=nu.integer("port", 53, 1, 65535),
+            port=nu.integer("port", NsupdateDns.port, 1, 65535),
             zone=nu.hostname("zone") + ".",
             tsig=Tsig(
                 name=tsig.hostname("name") + ".",
-                algorithm=tsig.choice("algorithm", TSIG_ALGORITHMS, "hmac-sha256"),
+                algorithm=tsig.choice("algorithm", TSIG_ALGORITHMS, Tsig.algorithm),
                 secret=tsig.base64("secret"),
             ),
-            timeout=nu.integer("timeout", 10, 1, 300),
-            addresses=nu.boolean("addresses", False),
+            timeout=nu.integer("timeout", NsupdateDns.timeout, 1, 300),
+            addresses=nu.boolean("addresses", NsupdateDns.addresses),
         )
     return DnsSettings(zonefile=zonefile, nsupdate=nsupdate)
 
@@ -181,9 +187,9 @@ def _read_nameservers(node: Node) -> tuple[tuple[str, str | None], ...]:
 
 
 def read_dhcp(node: Node, server_ids: Sequence[str]) -> DhcpSettings:
-    """Validate ``sipxha:dhcp``; network keys are optional here and checked against ``subnet`` when given."""
+    """Validate ``sipxha:dhcp``; the network keys are required once ``server`` names a minion."""
     node.only(DhcpSettings.__dataclass_fields__)
-    server = node.string("server", EXTERNAL)
+    server = node.string("server", DhcpSettings.server)
     if server != EXTERNAL and server not in server_ids:
         raise PillarError(node.key("server"), f"{server!r} is neither a listed server nor {EXTERNAL!r}")
     subnet = _network(node, "subnet")
@@ -194,7 +200,7 @@ def read_dhcp(node: Node, server_ids: Sequence[str]) -> DhcpSettings:
         pool = (_ipv4(pool_node, "start", subnet), _ipv4(pool_node, "end", subnet))
         if ipaddress.IPv4Address(pool[0]) > ipaddress.IPv4Address(pool[1]):
             raise PillarError(pool_node.key("end"), f"{pool[1]} comes before start {pool[0]}")
-    return DhcpSettings(
+    settings = DhcpSettings(
         server=server,
         subnet=None if subnet is None else str(subnet),
         pool=pool,
@@ -202,11 +208,16 @@ def read_dhcp(node: Node, server_ids: Sequence[str]) -> DhcpSettings:
         dns_servers=_ipv4_list(node, "dns_servers"),
         ntp_servers=_ipv4_list(node, "ntp_servers"),
         tftp_server=node.optional_string("tftp_server"),
-        interfaces=node.string_list("interfaces", ("*",)),
-        lease_time=node.integer("lease_time", 86400, 60, 2**31 - 1),
+        interfaces=node.string_list("interfaces", DhcpSettings.interfaces),
+        lease_time=node.integer("lease_time", DhcpSettings.lease_time, 60, 2**31 - 1),
         config=node.abspath("config", DhcpSettings.config),
-        service=node.string("service", DhcpSettings.service),
+        service=node.service_name("service", DhcpSettings.service),
     )
+    if server != EXTERNAL:  # checked in every server's run, not only on the DHCP server
+        for name in DHCP_REQUIRED:
+            if not getattr(settings, name):
+                raise PillarError(node.key(name), f"is required: {server} renders the DHCP configuration")
+    return settings
 
 
 def _network(node: Node, name: str) -> ipaddress.IPv4Network | None:
@@ -244,11 +255,11 @@ def read_pki(node: Node, domain: str) -> PkiSettings:
     ca_name = node.hostname("ca_name", f"ca.{domain}")
     key = node.child("key")
     key.only(("type", "curve", "bits"))
-    key_type = key.choice("type", ("ec", "rsa"), "rsa")
-    curve = key.choice("curve", EC_CURVES, "secp256r1") if key_type == "ec" else "secp256r1"
-    bits = key.integer("bits", 2048, 2048, 8192) if key_type == "rsa" else 2048
-    days = node.integer("days", 365, 1, 3650)
-    renew_days = node.integer("renew_days", 30, 0, 3650)
+    key_type = key.choice("type", KEY_TYPES, PkiSettings.key_type)
+    curve = key.choice("curve", EC_CURVES, PkiSettings.curve) if key_type == "ec" else PkiSettings.curve
+    bits = key.integer("bits", PkiSettings.bits, 2048, 8192) if key_type == "rsa" else PkiSettings.bits
+    days = node.integer("days", PkiSettings.days, 1, 3650)
+    renew_days = node.integer("renew_days", PkiSettings.renew_days, 0, 3650)
     if renew_days >= days:
         raise PillarError(node.key("renew_days"), f"must be less than days ({days}), got {renew_days}")
     return PkiSettings(
@@ -265,7 +276,7 @@ def read_pki(node: Node, domain: str) -> PkiSettings:
 def read_service(node: Node) -> ServiceSettings:
     node.only(ServiceSettings.__dataclass_fields__)
     return ServiceSettings(
-        name=node.string("name", ServiceSettings.name),
+        name=node.service_name("name", ServiceSettings.name),
         manage=node.boolean("manage", ServiceSettings.manage),
         restart=node.choice("restart", RESTART_MODES, ServiceSettings.restart),
         restart_command=node.optional_string("restart_command"),

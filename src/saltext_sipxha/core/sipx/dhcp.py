@@ -7,8 +7,8 @@ rendered file. Phones get (HaSetup / sipXecs ``110dhcp.test.xml``): the domain n
 router, NTP servers and option 66 (``tftp-server-name``, the provisioning server) pointing at the
 master, whose address is used unless ``tftp_server`` is set (phones may not resolve names yet).
 
-The network keys are optional in the pillar (a fleet with ``server: external`` needs none); rendering
-without them raises :class:`PillarError` naming the missing key, before any file is touched.
+The network keys are required by the plan as soon as ``server`` names a minion (a fleet with
+``server: external`` needs none), so every server's run fails on a missing one, before any file is touched.
 """
 
 from __future__ import annotations
@@ -17,13 +17,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from saltext_sipxha.core.errors import PillarError, UnsafeFileError
+from saltext_sipxha.core.errors import UnsafeFileError
 from saltext_sipxha.core.files.change import FileChange, read_file
 from saltext_sipxha.core.plan.fleet import Fleet
-from saltext_sipxha.core.plan.settings import EXTERNAL, DhcpSettings
+from saltext_sipxha.core.plan.settings import EXTERNAL
 
 HEADER = "# Managed by Salt (saltext-sipxha): DHCP for the sipX phones of {domain}. Local edits are overwritten.\n"
-_REQUIRED = ("subnet", "pool", "router", "dns_servers")
 
 
 def is_dhcp_server(fleet: Fleet, minion_id: str) -> bool:
@@ -33,7 +32,7 @@ def is_dhcp_server(fleet: Fleet, minion_id: str) -> bool:
 
 def kea_config(fleet: Fleet) -> dict[str, Any]:
     """The ``Dhcp4`` document for ``kea-dhcp4``."""
-    dhcp = _complete(fleet.dhcp)
+    dhcp = fleet.dhcp
     options = [
         {"name": "routers", "data": dhcp.router},
         {"name": "domain-name-servers", "data": ", ".join(dhcp.dns_servers)},
@@ -64,13 +63,6 @@ def render(fleet: Fleet) -> bytes:
     """The configuration file's bytes (Kea accepts ``#`` comments)."""
     body = json.dumps(kea_config(fleet), indent=2)
     return (HEADER.format(domain=fleet.domain) + body + "\n").encode("utf-8")
-
-
-def _complete(dhcp: DhcpSettings) -> DhcpSettings:
-    for name in _REQUIRED:
-        if not getattr(dhcp, name):
-            raise PillarError(f"sipxha:dhcp:{name}", f"is required to render the DHCP configuration for {dhcp.server}")
-    return dhcp
 
 
 def plan_dhcp(fleet: Fleet, minion_id: str) -> FileChange | None:
