@@ -52,7 +52,7 @@ def test_uninstall_sls_stops_dhcp_only_where_enabled_and_removes_dns_records(fle
     nsupdate = {"server": "127.0.0.1", "port": 53, "zone": "example.com", "tsig": {"name": "k", "secret": "c2Vj"}}
     pillar = fleet.default_pillar() | {
         "service": {"name": "sipxpbx", "manage": True},
-        "dhcp": {"server": "sipxpbx2"},
+        "dhcp": pillars.dhcp("sipxpbx2", str(fleet.etc("sipxpbx2") / "kea" / "kea-dhcp4.conf")),
         "dns": {"nsupdate": nsupdate},
     }
     fleet.set_pillar(pillar)

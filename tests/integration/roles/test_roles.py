@@ -83,7 +83,8 @@ def test_dhcp_on_exactly_one_server(fleet, apply_sipxha):
 
 def test_services_only_when_managed(fleet):
     """With ``service:manage``: sipX restarts only on file changes, DHCP runs on one server (SLS rendered only)."""
-    pillar = fleet.default_pillar() | {"service": {"name": "sipxpbx", "manage": True}, "dhcp": {"server": "sipxpbx2"}}
+    dhcp = pillars.dhcp("sipxpbx2", str(fleet.etc("sipxpbx2") / "kea" / "kea-dhcp4.conf"))
+    pillar = fleet.default_pillar() | {"service": {"name": "sipxpbx", "manage": True}, "dhcp": dhcp}
     fleet.set_pillar(pillar)
     shown = fleet.salt("sipxpbx*", "state.show_sls", "sipxha")
     assert set(shown.data) == set(fleet.minions), shown
