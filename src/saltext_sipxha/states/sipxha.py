@@ -65,6 +65,13 @@ def plan_valid(name: str) -> dict[str, Any]:
 
     name
         Any name (the state id).
+
+    Example (what every ``sipxha`` SLS renders instead of its states on a bad pillar):
+
+    .. code-block:: yaml
+
+        sipxha-plan:
+          sipxha.plan_valid: []
     """
 
     def body(ret: dict[str, Any]) -> None:
