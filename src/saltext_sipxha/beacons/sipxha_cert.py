@@ -35,7 +35,6 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from pathlib import Path
 
 import salt.utils.beacons
 
@@ -80,7 +79,7 @@ def beacon(config):
     try:
         fleet = fleet_from(__pillar__, __context__)
         server = fleet.find_server(__opts__["id"])
-        layout = SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
+        layout = SslLayout.of(fleet, server)
         renew_days = options.get("renew_days", fleet.pki.renew_days)
         now = datetime.datetime.now(datetime.timezone.utc)
         found = watch_reasons(layout, renew_days, now)

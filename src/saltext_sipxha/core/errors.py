@@ -33,9 +33,17 @@ class DnsError(SipxhaError):
     """A DNS server refused, timed out or rejected our key; nothing was half-applied."""
 
 
+class ZoneChanged(DnsError):
+    """An update's prerequisite failed: someone changed the zone between our read and our update."""
+
+
 class SigningRefused(SipxhaError):
     """The CA refused to sign a request (the caller only sees a generic reason)."""
 
 
 class PkiError(SipxhaError):
     """A key, certificate or CA could not be created, read or used."""
+
+
+class NotInstalledError(SipxhaError):
+    """Software the plan needs on this server is not installed (its folder or program is missing)."""

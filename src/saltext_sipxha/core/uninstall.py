@@ -17,7 +17,7 @@ from saltext_sipxha.core.files.atomic import atomic_write, backup_path, created_
 from saltext_sipxha.core.files.change import FileChange, read_file
 from saltext_sipxha.core.pki.servercert import SslLayout
 from saltext_sipxha.core.plan.fleet import Fleet
-from saltext_sipxha.core.sipx.role import ROLE_FILES
+from saltext_sipxha.core.sipx.role import role_files
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,9 @@ class UninstallPlan:
 def managed_paths(fleet: Fleet, minion_id: str) -> list[Path]:
     """Every file sipxha may write on this server."""
     server = fleet.find_server(minion_id)
-    etc, layout = Path(server.paths["etc"]), SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
-    return [etc / name for name in ROLE_FILES] + [Path(fleet.dhcp.config), layout.key, layout.cert, layout.ca_file]
+    etc, layout = Path(server.paths["etc"]), SslLayout.of(fleet, server)
+    roles = [etc / name for name in role_files(fleet, server)]
+    return [*roles, Path(fleet.dhcp.config), layout.key, layout.cert, layout.ca_file]
 
 
 def plan_uninstall(fleet: Fleet, minion_id: str) -> UninstallPlan:
@@ -49,8 +50,7 @@ def plan_uninstall(fleet: Fleet, minion_id: str) -> UninstallPlan:
             changes.append(UndoChange(str(path), read_file(path), read_file(backup)))
         elif marker.exists():
             changes.append(UndoChange(str(path), read_file(path), None))
-    server = fleet.find_server(minion_id)
-    layout = SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
+    layout = SslLayout.of(fleet, fleet.find_server(minion_id))
     return UninstallPlan(minion_id, tuple(changes), tuple(_ca_links(layout)))
 
 

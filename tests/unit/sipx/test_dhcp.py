@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from saltext_sipxha.core.errors import PillarError
+from saltext_sipxha.core.errors import NotInstalledError, PillarError
 from saltext_sipxha.core.plan.fleet import build_plan
 from saltext_sipxha.core.sipx import dhcp
 from tests.support import pillars
@@ -86,3 +86,10 @@ def test_missing_network_keys_fail_the_plan(key):
 def test_bad_dhcp_pillar(change, key):
     with pytest.raises(PillarError, match=key):
         build_plan(pillars.fleet(2, dhcp=DHCP | change))
+
+
+def test_a_missing_kea_folder_says_kea_is_not_installed(tmp_path):
+    """Not an "unsafe file": the folder of dhcp:config is missing because the DHCP server is not installed."""
+    fleet = build_plan(pillars.fleet(2, dhcp=DHCP | {"config": str(tmp_path / "kea" / "kea-dhcp4.conf")}))
+    with pytest.raises(NotInstalledError, match="is kea-dhcp4-server installed"):
+        dhcp.plan_dhcp(fleet, "sipxpbx2")

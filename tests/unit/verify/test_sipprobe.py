@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from saltext_sipxha.core.verify.sipprobe import first_reachable, options_request, parse_status, probe
+from saltext_sipxha.core.verify.sipprobe import options_request, parse_status, probe
 from tests.support.sipp import sip_responder
 
 
@@ -37,18 +37,6 @@ def test_probe_of_closed_tcp_port_is_refused():
     result = probe("127.0.0.1", _free_port(socket.SOCK_STREAM), "tcp", timeout=1)
     assert not result.reachable
     assert "refused" in result.reason.lower()
-
-
-def test_first_reachable_skips_dead_and_unresolvable_targets():
-    alive = _free_port(socket.SOCK_DGRAM)
-    dead = _free_port(socket.SOCK_DGRAM)
-    addresses = {"ds.example.com": "127.0.0.1", "ms.example.com": "127.0.0.1"}
-    targets = [("gone.example.com", alive), ("ds.example.com", dead), ("ms.example.com", alive)]
-    with sip_responder("127.0.0.1", alive, "udp"):
-        chosen, tried = first_reachable(targets, "udp", addresses.get, timeout=0.6)
-    assert chosen is not None and (chosen.host, chosen.port) == ("ms.example.com", alive)
-    assert [t.reachable for t in tried] == [False, False, True]
-    assert tried[0].reason == "target has no address"
 
 
 def test_parse_status_ignores_other_calls_and_garbage():

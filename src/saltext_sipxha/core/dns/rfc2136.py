@@ -45,7 +45,7 @@ from saltext_sipxha.core.dns.records import (
     planned_records,
     require_in_zone,
 )
-from saltext_sipxha.core.errors import DnsError, PillarError
+from saltext_sipxha.core.errors import DnsError, PillarError, ZoneChanged
 from saltext_sipxha.core.plan.fleet import Fleet
 from saltext_sipxha.core.plan.settings import NsupdateDns
 
@@ -53,10 +53,6 @@ RRsetKey = tuple[dns.name.Name, str]
 MAX_MESSAGE = 65535 - 512  #: a DNS message over TCP, less room for the TSIG record
 BATCH_BUDGET = 48 * 1024  #: per batch, summing uncompressed sizes (compression only shrinks it)
 _PREREQ_FAILED = ("NXRRSET", "YXRRSET", "NXDOMAIN", "YXDOMAIN")
-
-
-class ZoneChanged(DnsError):
-    """The update's prerequisite failed: someone changed the zone between our read and our update."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +98,7 @@ class DnsClient:
         live = dns.zone.Zone(zone, relativize=False)
         query = dns.message.make_query(zone, "AXFR")
         query.use_tsig(self.key)
-        with _errors(f"zone transfer of {zone} from {self.where}", self.settings):
+        with _DnsErrors(f"zone transfer of {zone} from {self.where}", self.settings):
             dns.query.inbound_xfr(
                 self.settings.server, live, query, port=self.settings.port, timeout=self.settings.timeout,
                 lifetime=self.settings.timeout,
@@ -112,7 +108,7 @@ class DnsClient:
     def send(self, update: dns.update.UpdateMessage) -> None:
         """Send ``update``; :class:`DnsError` unless the server answers NOERROR."""
         update.use_tsig(self.key)
-        with _errors(f"update of {update.zone[0].name} at {self.where}", self.settings):
+        with _DnsErrors(f"update of {update.zone[0].name} at {self.where}", self.settings):
             response = dns.query.tcp(
                 update, self.settings.server, port=self.settings.port, timeout=self.settings.timeout
             )
@@ -265,15 +261,14 @@ def converge(
     Returns the plan that was applied and the number of messages sent; :class:`ZoneChanged` after
     ``attempts`` lost races.
     """
-    for attempt in range(1, attempts + 1):
+    for attempt in range(1, attempts):
         plan = plan_update(fleet, client, without=without, drained=drained)
         try:
             return plan, apply_update(plan, client)
         except ZoneChanged:
-            if attempt == attempts:
-                raise
             time.sleep(random.uniform(0.05, 0.3) * attempt)
-    raise AssertionError("unreachable")
+    plan = plan_update(fleet, client, without=without, drained=drained)
+    return plan, apply_update(plan, client)  # the last attempt: a lost race goes to the caller
 
 
 def client_for(fleet: Fleet) -> DnsClient:
@@ -295,7 +290,7 @@ def _texts(records: Iterable[Record]) -> list[str]:
     return [f"{record.ttl} {record.rdtype} {record.rdata_text()}" for record in records]
 
 
-class _errors:
+class _DnsErrors:
     """Turn dnspython and socket failures of ``action`` into one clear :class:`DnsError`."""
 
     def __init__(self, action: str, settings: NsupdateDns) -> None:

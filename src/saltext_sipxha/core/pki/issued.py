@@ -147,9 +147,6 @@ class IssuedIndex:
             entries += [entry for entry in _read_legacy(self.legacy) if entry.serial not in known]
         return sorted(entries, key=lambda entry: (entry.issued_at or entry.not_before, entry.serial))
 
-    def serials(self) -> set[str]:
-        return {path.stem for path in self.records.glob("*.json")} if self.records.exists() else set()
-
     # --- writing (under locked()) ----------------------------------------------------------
     def add(self, entry: IssuedCert) -> None:
         """Record a new certificate: its record (refused if the serial exists), then the minion's log line."""

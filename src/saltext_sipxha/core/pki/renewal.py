@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -55,7 +54,7 @@ class Assessment:
 def assess(fleet: Fleet, minion_id: str, ca_pem: str | None, now: datetime.datetime) -> Assessment:
     """Compare this server's SSL files with its plan and the CA's current certificate (None: not known)."""
     server = fleet.find_server(minion_id)
-    layout = SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
+    layout = SslLayout.of(fleet, server)
     ca_cert = x509.load_pem_x509_certificate(ca_pem.encode()) if ca_pem else None
     key, cert = read_key(layout.key), read_cert(layout.cert)
     names = planned_names(fleet.domain, server.fqdn)

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -25,6 +25,9 @@ from saltext_sipxha.core.pki.keys import PrivateKey, key_to_pem, load_key, match
 from saltext_sipxha.core.pki.names import names_of, san_extension, subject_hash
 from saltext_sipxha.core.plan.settings import PkiSettings
 
+if TYPE_CHECKING:
+    from saltext_sipxha.core.plan.fleet import Fleet, Server
+
 MAX_HASH_SLOTS = 10
 
 
@@ -34,6 +37,11 @@ class SslLayout:
 
     ssl_dir: Path
     ca_name: str
+
+    @classmethod
+    def of(cls, fleet: Fleet, server: Server) -> SslLayout:
+        """The one way to find a server's SSL files: its ``paths:ssl`` and the fleet's ``pki:ca_name``."""
+        return cls(Path(server.paths["ssl"]), fleet.pki.ca_name)
 
     @property
     def key(self) -> Path:

@@ -127,10 +127,6 @@ class Fleet:
             raise PillarError(f"sipxha:servers:{minion_id}", "this minion is not listed in the sipxha pillar")
         return server
 
-    def peers_of(self, server: Server) -> tuple[Server, ...]:
-        """The servers that back ``server`` up, in failover order."""
-        return tuple(self.find_server(minion_id) for minion_id in server.fallbacks)
-
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-friendly copy of the whole plan."""
         data: dict[str, Any] = _plain(self)

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from saltext_sipxha.core.errors import UnsafeFileError
+from saltext_sipxha.core.errors import NotInstalledError
 from saltext_sipxha.core.files.change import FileChange, read_file
 from saltext_sipxha.core.plan.fleet import Fleet
 from saltext_sipxha.core.plan.settings import EXTERNAL
@@ -72,5 +72,7 @@ def plan_dhcp(fleet: Fleet, minion_id: str) -> FileChange | None:
     path = fleet.dhcp.config
     new = render(fleet)
     if not Path(path).parent.is_dir():
-        raise UnsafeFileError(path, "its folder does not exist: is kea-dhcp4-server installed (sipxha:dhcp:config)?")
+        raise NotInstalledError(
+            f"{path}: its folder does not exist: is kea-dhcp4-server installed (sipxha:dhcp:config)?"
+        )
     return FileChange(path, read_file(path), new, mode=0o644)

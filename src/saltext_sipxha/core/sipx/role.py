@@ -69,7 +69,7 @@ def plan_role(fleet: Fleet, minion_id: str) -> RolePlan:
     etc = Path(server.paths["etc"])
     changes: list[FileChange] = []
     notes: list[str] = []
-    for name, editor in _editors(fleet, server, etc).items():
+    for name, editor in _editors(fleet, server).items():
         path = str(etc / name)
         current = read_file(path)
         if current is None:
@@ -79,22 +79,12 @@ def plan_role(fleet: Fleet, minion_id: str) -> RolePlan:
     return RolePlan(server.minion_id, server.role, tuple(changes), tuple(notes))
 
 
-#: Every file :func:`plan_role` may edit, relative to ``paths:etc`` (what ``sipxha.uninstall`` puts back).
-ROLE_FILES = (
-    "WatchDog.xml",
-    "ProcessDefinitions.xml",
-    "config.defs",
-    "forwardingrules.xml",
-    "forwardingrules.xml.in",
-    "registrar-config",
-    "registrar-config.in",
-    "proxy-config",
-    "proxy-config.in",
-    "authproxy-config",
-    "authproxy-config.in",
-    "topology.xml",
-    "topology.xml.in",
-)
+def role_files(fleet: Fleet, server: Server) -> tuple[str, ...]:
+    """Every file :func:`plan_role` may edit, relative to ``paths:etc`` (what ``sipxha.uninstall`` puts back):
+    the keys of the editor table, the one list of them."""
+    return tuple(_editors(fleet, server))
+
+
 _REQUIRED = ("WatchDog.xml", "config.defs")
 _OPTIONAL = ("ProcessDefinitions.xml", "topology.xml", "topology.xml.in", "authproxy-config", "authproxy-config.in")
 
@@ -110,7 +100,7 @@ def _missing(path: str, name: str, notes: list[str]) -> None:
     raise UnsafeFileError(path, f"is missing, and so is {name}.in: is sipX 3.x installed here (sipxha:paths:etc)?")
 
 
-def _editors(fleet: Fleet, server: Server, etc: Path) -> dict[str, Editor]:
+def _editors(fleet: Fleet, server: Server) -> dict[str, Editor]:
     keep = server.processes
     colon = keyvalue.COLON
     seen: dict[str, expand.Env] = {}  #: the config.defs values sipX will expand the templates with
@@ -144,8 +134,9 @@ def _editors(fleet: Fleet, server: Server, etc: Path) -> dict[str, Editor]:
     editors["authproxy-config"] = _route_editor(server, fleet, None)
     editors["authproxy-config.in"] = _route_editor(server, fleet, seen)
     members = [topology.Member(s.fqdn, s.index, s.is_master) for s in fleet.servers] if server.is_master else []
-    port = _https_port(etc)
-    editors["topology.xml"] = lambda data, orig, path: topology.set_locations(data, path, members, port, (server.fqdn,))
+    editors["topology.xml"] = lambda data, orig, path: topology.set_locations(
+        data, path, members, _https_port(seen.get("env", {})), (server.fqdn,)
+    )
     editors["topology.xml.in"] = lambda data, orig, path: topology.set_locations(
         data, path, members, topology.TEMPLATE_PORT, (topology.TEMPLATE_HOST,)
     )
@@ -189,7 +180,10 @@ def _text(data: bytes, edit: Callable[[str], str]) -> bytes:
 def _edit_config_defs(fleet: Fleet, server: Server, text: str, original: bytes | None, path: str) -> str:
     """config.defs with the plan's values, compared as sipX expands them; the master's realm guarded."""
     fqdn, fmt = server.fqdn, keyvalue.SHELL
-    env = expand.environment(text, fqdn)
+    try:
+        env = expand.environment(text, fqdn)
+    except shell.ShellSyntaxError as err:
+        raise UnsafeFileError(path, f"is not shell the editor can read safely: it {err}") from None
     values = _config_defs(fleet, server, text, original)
 
     def same(key: str, current: str, wanted: str) -> bool:
@@ -242,9 +236,8 @@ def _config_defs(fleet: Fleet, server: Server, current: str, original: bytes | N
     return values
 
 
-def _https_port(etc: Path) -> str:
-    """CONFIG_SERVER_HTTPS_PORT of this server's config.defs (literal digits only), else sipX's 8091."""
-    data = read_file(etc / "config.defs") or b""
-    word = keyvalue.raw(data.decode("utf-8", "surrogateescape"), "CONFIG_SERVER_HTTPS_PORT", str(etc / "config.defs"))
-    value = word and shell.unquote(word)
+def _https_port(env: expand.Env) -> str:
+    """CONFIG_SERVER_HTTPS_PORT as config.defs sets it (from the text :func:`plan_role` already read, not a
+    second read of the file; digits only), else sipX's 8091."""
+    value = env.get("CONFIG_SERVER_HTTPS_PORT")
     return value if value and value.isdigit() else DEFAULT_HTTPS_PORT

@@ -10,7 +10,6 @@ clientAuth shows up here as the peer refusing us.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from saltext_sipxha.core.pki.servercert import SslLayout
@@ -22,7 +21,7 @@ Handshake = Callable[[str, int, str, TlsIdentity], TlsResult]  #: (address, port
 
 def own_identity(fleet: Fleet, server: Server, present: bool = True) -> TlsIdentity:
     """``server``'s fleet CA file and (with ``present``) its own certificate and key, in sipX's layout."""
-    layout = SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
+    layout = SslLayout.of(fleet, server)
     if not present:
         return TlsIdentity(str(layout.ca_file))
     return TlsIdentity(str(layout.ca_file), str(layout.cert), str(layout.key))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 import socket
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 TRANSPORTS = ("udp", "tcp")
@@ -121,27 +120,3 @@ def _tcp_exchange(host: str, address: str, port: int, call_id: str, timeout: flo
 
 def _family(address: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in address else socket.AF_INET
-
-
-def first_reachable(
-    targets: Sequence[tuple[str, int]],
-    transport: str,
-    resolve: Callable[[str], str | None],
-    timeout: float = 2.0,
-) -> tuple[ProbeResult | None, list[ProbeResult]]:
-    """Probe ``targets`` (already in RFC 2782 order) until one answers, as a SIP client would.
-
-    ``resolve`` maps a target name to its address (None: unresolvable, skipped as a client would).
-    Returns the answering probe (or None) and every probe made.
-    """
-    tried: list[ProbeResult] = []
-    for host, port in targets:
-        address = resolve(host)
-        if address is None:
-            tried.append(ProbeResult(host, "", port, transport, None, "target has no address"))
-            continue
-        result = probe(host, port, transport, timeout, address)
-        tried.append(result)
-        if result.reachable:
-            return result, tried
-    return None, tried
