@@ -1,0 +1,1 @@
+"""Packaging tests: the built sdist and wheel, and the wheel installed alone."""
