@@ -1,5 +1,7 @@
-{#- DHCP for the phones on exactly one machine: the Kea configuration is rendered on sipxha:dhcp:server,
-    whose DHCP service is enabled; every other sipX server has it stopped and disabled.
+{#- DHCP for the phones on exactly one machine, sipxha:dhcp:server (a sipX server or any other minion with
+    the sipxha pillar): its Kea or ISC dhcpd configuration (dhcp:software) is rendered, checked with the
+    daemon's own -t, and its service enabled; every other sipX server has kea-dhcp4-server and
+    isc-dhcp-server (and a custom dhcp:service) stopped and disabled.
     Services are only touched with sipxha:service:manage. Values come from sipxha.sls_context. #}
 {%- set ctx = salt['sipxha.sls_context']() %}
 {%- if ctx.error %}
@@ -20,7 +22,7 @@ sipxha-dhcp-service:
     - enable: True
     - watch:
       - sipxha: sipxha-dhcp
-{%- else %}
+{%- elif ctx.server %}
 
 sipxha-dhcp-service:
   service.dead:
@@ -28,6 +30,15 @@ sipxha-dhcp-service:
     - enable: False
     - require:
       - sipxha: sipxha-dhcp
+{%- for other in ctx.dhcp.others %}
+
+sipxha-dhcp-service-{{ other }}:
+  service.dead:
+    - name: {{ other | yaml_dquote }}
+    - enable: False
+    - require:
+      - sipxha: sipxha-dhcp
+{%- endfor %}
 {%- endif %}
 {%- endif %}
 {%- endif %}

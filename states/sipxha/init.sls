@@ -2,7 +2,9 @@
     its certificate (sipxha.pki) and DHCP (sipxha.dhcp, on exactly one server).
     The sipX service restarts only when one of its files or its certificate changed, and only with
     sipxha:service:manage. Every value comes from the validated plan (sipxha.sls_context); a bad pillar
-    renders only sipxha.plan_valid, which fails naming the key, so nothing is written. #}
+    renders only sipxha.plan_valid, which fails naming the key, so nothing is written.
+    A minion that is only sipxha:dhcp:server (a router or infrastructure host, not listed under
+    sipxha:servers) gets sipxha.dhcp and nothing else of sipX. #}
 {%- set ctx = salt['sipxha.sls_context']() %}
 {%- if ctx.error %}
 
@@ -12,6 +14,7 @@ sipxha-plan:
 
 include:
   - sipxha.dhcp
+{%- if ctx.server or not ctx.dhcp.here %}
   - sipxha.pki
 
 sipxha-role:
@@ -26,5 +29,6 @@ sipxha-service:
     - watch:
       - sipxha: sipxha-role
       - sipxha_pki: sipxha-pki-certificate
+{%- endif %}
 {%- endif %}
 {%- endif %}

@@ -13,7 +13,7 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 from saltext_sipxha.core.dns import records, zonetext
 from saltext_sipxha.core.errors import SipxhaError
-from saltext_sipxha.core.sipx.dhcp import is_dhcp_server, plan_dhcp
+from saltext_sipxha.core.sipx.dhcp import DHCP_SERVICES, is_dhcp_server, plan_dhcp
 from saltext_sipxha.core.sipx.role import plan_role
 from saltext_sipxha.core.verify import failover_check, live_dns, registrar_sync
 from saltext_sipxha.saltbridge import fleet_from, salt_errors, translate
@@ -65,7 +65,8 @@ def sls_context() -> dict[str, Any]:
     ``sipxha.plan_valid`` state, which fails naming the key, so nothing is written anywhere.
 
     ``server``: this minion is a sipX server of the fleet; ``service``: the sipX service's ``name`` and
-    ``manage``; ``dhcp``: ``here`` (this minion runs DHCP) and the DHCP ``service``; ``dns``: the
+    ``manage``; ``dhcp``: ``here`` (this minion runs DHCP), the DHCP ``service`` and the ``others`` (Kea's,
+ISC's) that every other sipX server stops too; ``dns``: the
     ``zonefile`` path when this minion writes the zone file, the ``nsupdate`` zone when that mode is set.
 
     CLI Example:
@@ -85,7 +86,11 @@ def sls_context() -> dict[str, Any]:
         "minion_id": minion_id,
         "server": fleet.get_server(minion_id) is not None,
         "service": {"name": fleet.service.name, "manage": fleet.service.manage},
-        "dhcp": {"here": is_dhcp_server(fleet, minion_id), "service": fleet.dhcp.service},
+        "dhcp": {
+            "here": is_dhcp_server(fleet, minion_id),
+            "service": fleet.dhcp.service,
+            "others": [name for name in DHCP_SERVICES if name != fleet.dhcp.service],  # stopped on other servers
+        },
         "dns": {
             "zonefile": zonefile.path if zonefile is not None and zonefile.minion == minion_id else None,
             "nsupdate": nsupdate.zone if nsupdate is not None else None,
@@ -245,7 +250,11 @@ def _verify_dhcp(fleet, options: dict[str, Any]) -> dict[str, Any]:
     change = plan_dhcp(fleet, __opts__["id"]) if planned else None
     report: dict[str, Any] = {"server": planned, "config": fleet.dhcp.config if planned else None}
     report["config_matches"] = None if change is None else not change.changed
-    report["running"] = __salt__["service.status"](fleet.dhcp.service) if fleet.service.manage else None
+    report["running"] = None
+    if fleet.service.manage:  # the DHCP server: its service; elsewhere none of Kea, ISC dhcpd, the configured one
+        names = (fleet.dhcp.service,) if planned else tuple(dict.fromkeys((fleet.dhcp.service, *DHCP_SERVICES)))
+        report["running_services"] = [name for name in names if __salt__["service.status"](name)]
+        report["running"] = bool(report["running_services"])
     report["ok"] = report["config_matches"] is not False and report["running"] in (None, planned)
     return report
 

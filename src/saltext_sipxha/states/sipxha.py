@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from saltext_sipxha.core.files.change import FileChange, apply_changes
-from saltext_sipxha.core.sipx.dhcp import plan_dhcp
+from saltext_sipxha.core.sipx.dhcp import check_config, plan_dhcp
 from saltext_sipxha.core.sipx.role import plan_role
 from saltext_sipxha.core.uninstall import apply_uninstall, plan_uninstall
 from saltext_sipxha.saltbridge import fleet_from, run_state
@@ -130,7 +130,8 @@ def watchdog(name: str) -> dict[str, Any]:
 
 def dhcp(name: str) -> dict[str, Any]:
     """
-    On the pillar's DHCP server (``sipxha:dhcp:server``), render its Kea configuration; elsewhere do nothing.
+    On the pillar's DHCP server (``sipxha:dhcp:server``), render its Kea or ISC dhcpd configuration
+    (``dhcp:software``), checked by ``kea-dhcp4 -t`` / ``dhcpd -t -cf`` before it is written; elsewhere do nothing.
 
     name
         Any name (the state id).
@@ -155,6 +156,8 @@ def dhcp(name: str) -> dict[str, Any]:
         if change is None:
             ret["comment"] = f"not the DHCP server (sipxha:dhcp:server is {fleet.dhcp.server}): nothing to render"
             return
+        if change.changed:  # the daemon's own -t (never starting it) before the live file is replaced
+            check_config(fleet.dhcp.software, change.new)
         _converge(ret, "DHCP configuration", [change])
 
     return run_state(name, body)

@@ -94,9 +94,42 @@ def test_services_only_when_managed(fleet):
         dhcp_service = sls["sipxha-dhcp-service"]["service"]
         assert ("running" if minion_id == "sipxpbx2" else "dead") in dhcp_service
         assert _arg(dhcp_service, "name") == "kea-dhcp4-server"
+        isc = sls.get("sipxha-dhcp-service-isc-dhcp-server", {}).get("service", [])
+        assert ("dead" in isc and _arg(isc, "name") == "isc-dhcp-server") == (minion_id != "sipxpbx2"), sls
     fleet.set_pillar(fleet.default_pillar())
     unmanaged = fleet.salt("sipxpbx1", "state.show_sls", "sipxha").data  # one minion: not keyed by id
     assert "sipxha-service" not in unmanaged and "sipxha-dhcp-service" not in unmanaged
+
+
+def test_dhcp_on_a_minion_that_is_not_a_sipx_server(fleet):
+    """dhcp:server names a minion outside sipxha:servers (a router): ``sipxha`` gives it DHCP and nothing else."""
+    pillar = fleet.default_pillar()
+    del pillar["servers"]["sipxpbx3"]  # sipxpbx3 plays the router: it keeps the pillar, it is no sipX server
+    config = fleet.etc("sipxpbx3") / "dhcp" / "dhcpd.conf"
+    config.parent.mkdir(exist_ok=True)
+    pillar["dhcp"] = pillars.dhcp("sipxpbx3", str(config)) | {"software": "isc"}
+    fleet.set_pillar(pillar | {"service": {"name": "sipxpbx", "manage": True}})
+    shown = fleet.salt("sipxpbx3", "state.show_sls", "sipxha").data
+    assert set(shown) == {"sipxha-dhcp", "sipxha-dhcp-service"}, shown
+    assert _arg(shown["sipxha-dhcp-service"]["service"], "name") == "isc-dhcp-server"
+    on_ms = fleet.salt("sipxpbx1", "state.show_sls", "sipxha").data
+    assert {"sipxha-dhcp-service", "sipxha-dhcp-service-kea-dhcp4-server", "sipxha-role"} <= set(on_ms)
+
+    fleet.set_pillar(pillar)  # service.manage false: nothing is started in the test
+    before = sorted(p.name for p in fleet.etc("sipxpbx3").iterdir())
+    config_defs = (fleet.etc("sipxpbx3") / "config.defs").read_bytes()
+    ret = fleet.salt("sipxpbx3", "state.apply", "sipxha")
+    states = ret.data
+    assert isinstance(states, dict) and all(run["result"] for run in states.values()), ret
+    assert [run["__id__"] for run in states.values()] == ["sipxha-dhcp"]
+    assert sorted(p.name for p in fleet.etc("sipxpbx3").iterdir()) == before  # no role files, no backups
+    assert (fleet.etc("sipxpbx3") / "config.defs").read_bytes() == config_defs
+    text = config.read_text(encoding="utf-8")
+    assert "option sip-servers 00:07:65:78:61:6d:70:6c:65:03:63:6f:6d:00;" in text
+    check = subprocess.run(["dhcpd", "-t", "-cf", str(config)], capture_output=True, text=True, timeout=60, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    again = fleet.salt("sipxpbx3", "state.apply", "sipxha").data
+    assert all(not run["changes"] for run in again.values()), again
 
 
 def _arg(state: list, name: str):

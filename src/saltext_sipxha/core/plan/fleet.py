@@ -153,7 +153,6 @@ def build_plan(pillar: Mapping[str, Any] | None) -> Fleet:
     raw_servers = _read_servers(top, domain, paths)
     fleet_paths = {"domain": domain, "realm": realm, "ports": ports, "srv": srv, "ds_processes": ds_processes}
     servers = _derive_servers(raw_servers, fleet_paths)
-    server_ids = tuple(s.minion_id for s in servers)
     return Fleet(
         domain=domain,
         realm=realm,
@@ -161,7 +160,7 @@ def build_plan(pillar: Mapping[str, Any] | None) -> Fleet:
         ports=ports,
         srv=srv,
         dns=read_dns(top.child("dns")),
-        dhcp=read_dhcp(top.child("dhcp"), server_ids),
+        dhcp=read_dhcp(top.child("dhcp")),
         ds_processes=ds_processes,
         pki=read_pki(top.child("pki"), domain),
         service=read_service(top.child("service")),

@@ -7,7 +7,6 @@ Each default lives once, as the dataclass field's default; a reader passes it on
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from saltext_sipxha.core.errors import PillarError
@@ -21,6 +20,10 @@ KEY_TYPES = ("ec", "rsa")
 EXTERNAL = "external"
 #: what phones need from the one DHCP server: required as soon as ``dhcp:server`` names a minion
 DHCP_REQUIRED = ("subnet", "pool", "router", "dns_servers")
+DHCP_SOFTWARE = {  #: software -> (default configuration file, Debian service)
+    "kea": ("/etc/kea/kea-dhcp4.conf", "kea-dhcp4-server"),
+    "isc": ("/etc/dhcp/dhcpd.conf", "isc-dhcp-server"),
+}
 
 
 @dataclass(frozen=True)
@@ -79,13 +82,15 @@ class DnsSettings:
 class DhcpSettings:
     """``sipxha:dhcp``: where DHCP runs and what it hands to phones (see :mod:`.dhcp`)."""
 
-    server: str = EXTERNAL  #: the one minion that runs DHCP, or "external"
+    server: str = EXTERNAL  #: the one minion that runs DHCP (a sipX server or any other minion), or "external"
+    software: str = "kea"  #: kea (kea-dhcp4) or isc (ISC dhcpd, what sipX hosts shipped)
     subnet: str | None = None  #: CIDR, e.g. 192.0.2.0/24; required to render a configuration
     pool: tuple[str, str] | None = None  #: first and last leased address, inside ``subnet``
     router: str | None = None  #: option 3, inside ``subnet``
     dns_servers: tuple[str, ...] = ()  #: option 6
     ntp_servers: tuple[str, ...] = ()  #: option 42
     tftp_server: str | None = None  #: option 66; default: the master's address
+    sip_servers: tuple[str, ...] = ()  #: option 120 (RFC 3361): names or IPv4 addresses; default: the domain
     interfaces: tuple[str, ...] = ("*",)  #: Kea interfaces-config
     lease_time: int = 86400
     config: str = "/etc/kea/kea-dhcp4.conf"
@@ -186,12 +191,17 @@ def _read_nameservers(node: Node) -> tuple[tuple[str, str | None], ...]:
     return tuple(sorted(pairs))
 
 
-def read_dhcp(node: Node, server_ids: Sequence[str]) -> DhcpSettings:
-    """Validate ``sipxha:dhcp``; the network keys are required once ``server`` names a minion."""
+def read_dhcp(node: Node) -> DhcpSettings:
+    """Validate ``sipxha:dhcp``; the network keys are required once ``server`` names a minion.
+
+    ``server`` may name any minion with the pillar (a router or infrastructure host), not only a sipX server.
+    """
     node.only(DhcpSettings.__dataclass_fields__)
     server = node.string("server", DhcpSettings.server)
-    if server != EXTERNAL and server not in server_ids:
-        raise PillarError(node.key("server"), f"{server!r} is neither a listed server nor {EXTERNAL!r}")
+    if any(char.isspace() or char in "*?[],@" for char in server):
+        raise PillarError(node.key("server"), f"{server!r} is neither one minion id nor {EXTERNAL!r}")
+    software = node.choice("software", tuple(DHCP_SOFTWARE), DhcpSettings.software)
+    config, service = DHCP_SOFTWARE[software]
     subnet = _network(node, "subnet")
     pool = None
     if node.data.get("pool") is not None:
@@ -208,16 +218,38 @@ def read_dhcp(node: Node, server_ids: Sequence[str]) -> DhcpSettings:
         dns_servers=_ipv4_list(node, "dns_servers"),
         ntp_servers=_ipv4_list(node, "ntp_servers"),
         tftp_server=node.optional_string("tftp_server"),
+        sip_servers=_sip_servers(node),
         interfaces=node.string_list("interfaces", DhcpSettings.interfaces),
         lease_time=node.integer("lease_time", DhcpSettings.lease_time, 60, 2**31 - 1),
-        config=node.abspath("config", DhcpSettings.config),
-        service=node.service_name("service", DhcpSettings.service),
+        config=node.abspath("config", config),
+        service=node.service_name("service", service),
+        software=software,
     )
     if server != EXTERNAL:  # checked in every server's run, not only on the DHCP server
         for name in DHCP_REQUIRED:
             if not getattr(settings, name):
                 raise PillarError(node.key(name), f"is required: {server} renders the DHCP configuration")
     return settings
+
+
+def _sip_servers(node: Node) -> tuple[str, ...]:
+    """Option 120's servers: all IPv4 addresses or all host names (RFC 3361 never mixes them)."""
+    if node.data.get("sip_servers") is None:
+        return ()
+    values = node.string_list("sip_servers")
+    kinds = set()
+    for value in values:
+        try:
+            ipaddress.IPv4Address(value)
+            kinds.add("address")
+        except ValueError:
+            if not is_hostname(value.rstrip(".")):
+                message = f"{value!r} is neither a host name nor an IPv4 address"
+                raise PillarError(node.key("sip_servers"), message) from None
+            kinds.add("name")
+    if len(kinds) > 1:
+        raise PillarError(node.key("sip_servers"), "holds either host names or IPv4 addresses, not both (RFC 3361)")
+    return values
 
 
 def _network(node: Node, name: str) -> ipaddress.IPv4Network | None:
