@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from saltext_sipxha.core.dns import rfc2136
+from saltext_sipxha.core.dns import fragment, rfc2136
 from saltext_sipxha.core.dns import zonefile as zone_file
 from saltext_sipxha.saltbridge import fleet_from, run_state
 
@@ -58,24 +58,32 @@ def zonefile(name: str, reload: bool = True) -> dict[str, Any]:
     def body(ret: dict[str, Any]) -> None:
         fleet = fleet_from(__pillar__, __context__)
         settings = fleet.dns.zonefile
-        change = zone_file.plan_zonefile(fleet, name, settings, datetime.date.today())
+        check: zone_file.Checker = zone_file.named_checkzone
+        if settings is not None and settings.fragment:  # only the HA records; the site's zone $INCLUDEs them
+            change = fragment.plan_fragment(fleet, name)
+            check = fragment.including_checker(settings, zone_file.named_checkzone)
+        else:
+            change = zone_file.plan_zonefile(fleet, name, settings, datetime.date.today())
         command = settings.reload if settings is not None and reload else None
         if not change.changed and command and zone_file.reload_pending(name):
             _retry_reload(ret, change, command)
             return
+        what = "Zone fragment" if change.new_serial is None else "Zone file"
         if not change.changed:
-            ret["comment"] = f"Zone file {name} is up to date (serial {change.old_serial})"
+            serial = f" (serial {change.old_serial})" if change.new_serial is not None else ""
+            ret["comment"] = f"{what} {name} is up to date{serial}"
             return
-        ret["changes"] = {"diff": change.diff(), "serial": {"old": change.old_serial, "new": change.new_serial}}
+        ret["changes"] = {"diff": change.diff()}
+        serial = f" (serial {change.new_serial})" if change.new_serial is not None else ""
+        if change.new_serial is not None:
+            ret["changes"]["serial"] = {"old": change.old_serial, "new": change.new_serial}
         if __opts__["test"]:
-            zone_file.validate(change, zone_file.named_checkzone)
-            ret.update(result=None, comment=f"Would write zone file {name} (serial {change.new_serial})")
+            zone_file.validate(change, check)
+            ret.update(result=None, comment=f"Would write {what.lower()} {name}{serial}")
             return
-        zone_file.apply_zonefile(
-            change, zone_file.named_checkzone, zone_file.command_reloader(command) if command else None
-        )
+        zone_file.apply_zonefile(change, check, zone_file.command_reloader(command) if command else None)
         reloaded = f" and ran {command!r}" if command else ""
-        ret["comment"] = f"Wrote zone file {name} (serial {change.new_serial}){reloaded}"
+        ret["comment"] = f"Wrote {what.lower()} {name}{serial}{reloaded}"
 
     return run_state(name, body)
 

@@ -180,3 +180,31 @@ def test_nsupdate_keeps_a_and_aaaa_with_tls_srv(loaders, set_pillar, named):
     assert gone.result is True and "sipxpbx1.example.com. AAAA" in gone.changes, gone.changes
     assert not named.query("sipxpbx1.example.com", "AAAA").answer
     assert named.query("sipxpbx2.example.com", "A").answer
+
+
+def test_zone_fragment_included_by_the_sites_zone_and_reloaded(loaders, set_pillar, zone_named):
+    fragment_path = zone_named.zone_file.with_name("db.sipxha-fragment")
+    site = (
+        "$ORIGIN example.com.\n$TTL 300\n"
+        "@ IN SOA ns1.example.com. hostmaster.example.com. ( 2030010101 3600 900 1209600 300 )\n"
+        "@ IN NS ns1.example.com.\nns1 IN A 127.0.0.1\nwww IN A 192.0.2.80\n"
+        f"$INCLUDE {fragment_path}\n"
+    )
+    zone_named.zone_file.write_text(site, encoding="utf-8")
+    zonefile = {"minion": "sipxpbx1", "path": str(fragment_path), "reload": zone_named.reload_command()}
+    set_pillar(pillars.seed() | {"dns": {"zonefile": zonefile | {"fragment": True}}})
+    bad = loaders.states.sipxha_dns.zonefile(name=str(fragment_path))
+    assert bad.result is False and "sipxha:dns:zonefile:including" in bad.comment
+    zonefile |= {"fragment": True, "including": str(zone_named.zone_file)}
+    set_pillar(pillars.seed() | {"dns": {"zonefile": zonefile}})
+
+    dry = loaders.states.sipxha_dns.zonefile(name=str(fragment_path), test=True)
+    assert dry.result is None and "Would write zone fragment" in dry.comment and not fragment_path.exists()
+    ret = loaders.states.sipxha_dns.zonefile(name=str(fragment_path))
+    assert ret.result is True and "serial" not in ret.changes, ret.comment
+    assert len(zone_named.query("_sip._tcp.sipxregistrar2.example.com").answer[0]) == 2
+    assert zone_named.query("www.example.com", "A").answer, "the site's own records are served as before"
+    assert zone_named.serial() == 2030010101  # the site's serial: untouched
+    assert loaders.modules.sipxha.verify(dns_server=HOST, port=zone_named.port, parts="dns")["ok"]
+    again = loaders.states.sipxha_dns.zonefile(name=str(fragment_path))
+    assert again.result is True and again.changes == {} and "up to date" in again.comment

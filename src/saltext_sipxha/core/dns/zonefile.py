@@ -39,7 +39,7 @@ class ZoneChange:
     old: str | None  #: the live text (None: no file yet)
     new: str  #: the wanted text (equal to ``old`` when nothing changes)
     old_serial: int | None
-    new_serial: int
+    new_serial: int | None  #: None for a zone fragment (:mod:`.fragment`): the SOA is in the site's file
 
     @property
     def changed(self) -> bool:
@@ -59,7 +59,7 @@ def plan_zonefile(
     target = Path(path)
     if not target.parent.is_dir():
         raise UnsafeFileError(path, "its folder does not exist")
-    old = _read_text(target)
+    old = read_text(target)
     digest = _digest(settings.include) if settings is not None and settings.include else None
     live_serial = soa_serial(old) if old is not None else None
     if live_serial is not None:
@@ -146,7 +146,7 @@ def _tail(result: subprocess.CompletedProcess[str]) -> str:
     return " | ".join(text[-6:]) or "(no output)"
 
 
-def _read_text(path: Path) -> str | None:
+def read_text(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:

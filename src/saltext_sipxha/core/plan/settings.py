@@ -60,6 +60,8 @@ class ZoneFileDns:
     #: NS host names of the zone and their address (None: out of the zone, or given in ``include``)
     nameservers: tuple[tuple[str, str | None], ...] = ()
     include: str | None = None  #: the administrator's own records, ``$INCLUDE``d at the end of the zone
+    fragment: bool = False  #: write only the HA records into ``path``, which the site's own zone ``$INCLUDE``s
+    including: str | None = None  #: with ``fragment``: the site's zone file (validated with the new fragment)
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,13 @@ def read_dns(node: Node) -> DnsSettings:
             reload=zf.optional_string("reload"),
             nameservers=_read_nameservers(zf.child("nameservers")),
             include=zf.abspath("include") if zf.data.get("include") is not None else None,
+            fragment=zf.boolean("fragment", False),
+            including=zf.abspath("including") if zf.data.get("including") is not None else None,
         )
+        if zonefile.fragment and zonefile.including is None:
+            raise PillarError(zf.key("including"), "is required with fragment: true (the zone that $INCLUDEs path)")
+        if zonefile.fragment and zonefile.include is not None:
+            raise PillarError(zf.key("include"), "is for whole-zone mode; with fragment: true your zone holds the rest")
     if node.data.get("nsupdate") is not None:
         nu = node.child("nsupdate")
         nu.only(("server", "port", "zone", "tsig", "timeout", "addresses"))
