@@ -32,7 +32,7 @@ from typing import Any
 import salt.utils.yaml
 
 from tests.support import pillars
-from tests.support.sipxtree import write_sipx_tree
+from tests.support.sipxtree import write_tree
 
 REPO = Path(__file__).resolve().parents[2]
 MINION_IDS = ("sipxpbx1", "sipxpbx2", "sipxpbx3")
@@ -57,8 +57,9 @@ class SipxFleet:
     def ssl(self, minion_id: str) -> Path:
         return self.etc(minion_id) / "ssl"
 
-    def reset_trees(self) -> None:
-        """Rewrite every minion's sipX tree as a fresh sipX 3.x install (no HA edits, no backups)."""
+    def reset_trees(self, kind: str = "fixture") -> None:
+        """Rewrite every minion's sipX tree as a fresh sipX 3.x install (no HA edits, no backups);
+        ``kind`` is one of :data:`~tests.support.sipxtree.TREES` (``interop``, ``stock``: the real files)."""
         plan = pillars.fleet(len(self.minions))
         for minion_id in self.minions:
             etc = self.etc(minion_id)
@@ -66,7 +67,7 @@ class SipxFleet:
                 shutil.rmtree(etc)
             etc.mkdir(parents=True)
             server = plan["servers"][minion_id]
-            write_sipx_tree(etc, f"{minion_id}.{plan['domain']}", server["address"])
+            write_tree(etc, kind, f"{minion_id}.{plan['domain']}", server["address"])
 
     def default_pillar(self) -> dict[str, Any]:
         """Three servers (sipxpbx1 MS), each with its sandbox paths; ``service.manage`` off."""

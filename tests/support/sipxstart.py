@@ -23,6 +23,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from saltext_sipxha.core.plan.fleet import Fleet
+from saltext_sipxha.core.sipx import forwarding, topology
+
 SIPX_USER = "sipxchange"
 TIMEOUT = 60
 _DEF_ADDR = re.compile(r"(?:/usr/bin|@bindir@)/get_def_addr")
@@ -91,9 +94,10 @@ def _values(output: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in output.split("\0") if item)
 
 
-def start(etc: Path, fqdn: str, address: str, out: Path) -> Started:
-    """Source ``etc/config.defs`` and expand every ``etc/*.in`` into ``out`` as sipX's start does."""
-    bindir = shims(out / "bin", fqdn, address)
+def start(etc: Path, fqdn: str, address: str, out: Path, bindir: Path | None = None) -> Started:
+    """Source ``etc/config.defs`` and expand every ``etc/*.in`` into ``out`` as sipX's start does
+    (``out`` = ``etc``: in place, as sipX itself writes them; the shims go to ``bindir``, default ``out/bin``)."""
+    bindir = shims(bindir or out / "bin", fqdn, address)
     defs = (etc / "config.defs").read_text(encoding="utf-8")
     env = source(defs, bindir)
     script = [_DEF_ADDR.sub(str(bindir / "get_def_addr"), defs)]
@@ -156,3 +160,38 @@ def check_key_readable(ssl: Path, etc: Path, user: str = SIPX_USER) -> None:
             folder.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
     read = _run(["runuser", "-u", user, "--", "openssl", "pkey", "-noout", "-in", str(ssl / "ssl.key")])
     assert read.returncode == 0, f"{user} cannot read {ssl / 'ssl.key'}: {read.stderr}"
+
+
+def check_contract(started: Started, fleet: Fleet, minion_id: str) -> None:
+    """What the contract says sipX runs with on ``minion_id`` of ``fleet`` (after ``sipxha`` converged)."""
+    server = fleet.find_server(minion_id)
+    env = started.env
+    for key, value in server.config_defs.items():
+        assert env[key] == value, (minion_id, key, env[key], value)
+    assert env["SIPXCHANGE_REALM"] == fleet.realm
+    assert env["MEDIA_SERVER_ADDR"] == (server.address if server.is_master else fleet.master.fqdn), minion_id
+    routes = forwarding.registrar_routes(started.xml("forwardingrules.xml"))
+    assert routes and [r.text for r in routes] == [f"<{server.registrar_name};transport=tcp>"] * len(routes)
+    proxy = started.keyvalues("proxy-config")
+    assert proxy["SIP_PROXY_AUTH_SERVER"] == f"<sip:{server.authproxy_name};transport=tcp>"
+    assert proxy["SIP_PROXY_TCP_PORT"] == str(fleet.ports.proxy)
+    registrar = started.keyvalues("registrar-config")
+    assert registrar["SIP_REGISTRAR_NAME"] == server.fqdn
+    assert registrar["SIP_REGISTRAR_SYNC_WITH"] == ", ".join(s.fqdn for s in fleet.servers)
+    assert registrar["SIP_REGISTRAR_XMLRPC_PORT"] == str(fleet.ports.registrar_xmlrpc)
+    assert registrar["SIP_REGISTRAR_TCP_PORT"] == str(fleet.ports.registrar)
+    assert registrar["SIP_REGISTRAR_AUTHENTICATE_REALM"] == fleet.realm
+    if "authproxy-config" in started.files:  # SyncDesign 5.11: Record-Route on the server's own address
+        assert started.keyvalues("authproxy-config")["SIP_AUTHPROXY_ROUTE_NAME"] == (
+            f"{server.address}:{fleet.ports.authproxy}"
+        )
+    if server.is_master:
+        listed = topology.hosts(started.xml("topology.xml")).values()
+        assert set(listed) == {s.fqdn for s in fleet.servers}, listed
+
+
+def check_not_ha(started: Started, fqdn: str) -> None:
+    """A server sipxha was uninstalled from: sipX starts as a stand-alone server again."""
+    registrar = started.keyvalues("registrar-config")
+    assert "SIP_REGISTRAR_NAME" not in registrar and "SIP_REGISTRAR_SYNC_WITH" not in registrar
+    assert started.env["MY_FULL_HOSTNAME"] == fqdn

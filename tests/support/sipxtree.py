@@ -441,6 +441,64 @@ def write_sipx_tree(etc_dir: Path, fqdn: str, address: str) -> None:
         path.chmod(0o644)
 
 
+#: autoconf placeholders of the stock templates, as ``make install`` fills them in
+INSTALL_DIRS = {
+    "@bindir@": "/usr/bin",
+    "@localstatedir@": "/var",
+    "@SIPX_LOGDIR@": "/var/log/sipxpbx",
+    "@SIPX_TMPDIR@": "/var/sipxdata/tmp",
+    "@SIPX_LIBDIR@": "/usr/lib",
+    "@SIPXPBXUSER@": "sipxchange",
+}
+#: installed name -> stock file in ``../shared/sipx`` (sipXtapi 3854821)
+STOCK_FILES = {
+    "config.defs": "config.defs.in__sipXtapi_3854821",
+    "WatchDog.xml": "WatchDog.xml.in__sipXtapi_3854821",
+    "ProcessDefinitions.xml": "ProcessDefinitions.xml.in__sipXtapi_3854821",
+    "forwardingrules.xml.in": "forwardingrules.xml.in__sipXtapi_3854821",
+    "registrar-config.in": "registrar-config.in__sipXtapi_3854821",
+    "proxy-config.in": "proxy-config.in__sipXtapi_3854821",
+    "authproxy-config.in": "authproxy-config.in__sipXtapi_3854821",
+    "topology.xml.in": "topology.xml.in__sipXtapi_3854821",
+}
+TREES = ("fixture", "interop", "stock")
+
+
+def write_real_tree(etc_dir: Path, kind: str, fqdn: str, address: str) -> None:
+    """A real sipX tree in ``etc_dir``, as on a server where sipX has started once.
+
+    ``interop``: Pingtel's interop /etc/sipxpbx verbatim; ``stock``: the sipXtapi 3854821 templates
+    installed (autoconf placeholders filled in). The effective files are then written by the sipX
+    start-up emulation (:mod:`tests.support.sipxstart`), as sipX writes them at every start.
+    """
+    from tests.support import sipxstart
+
+    etc_dir = Path(etc_dir)
+    etc_dir.mkdir(parents=True, exist_ok=True)
+    if kind == "interop":
+        names = {p.name: p for p in sorted((REAL_SIPX / "interop-etc-sipxpbx").iterdir())}
+    else:
+        names = {name: REAL_SIPX / source for name, source in STOCK_FILES.items()}
+    for name, source in names.items():
+        text = source.read_text(encoding="utf-8")
+        for placeholder, value in {**INSTALL_DIRS, "@SIPX_CONFDIR@": str(etc_dir)}.items():
+            text = text.replace(placeholder, value)
+        (etc_dir / name).write_text(text, encoding="utf-8")
+        (etc_dir / name).chmod(0o644)
+    bindir = etc_dir.parent / f".{etc_dir.name}-bin"
+    sipxstart.start(etc_dir, fqdn, address, etc_dir, bindir)
+    for name in (p.name.removesuffix(".in") for p in etc_dir.glob("*.in")):
+        (etc_dir / name).chmod(0o644)
+
+
+def write_tree(etc_dir: Path, kind: str, fqdn: str, address: str) -> None:
+    """:func:`write_sipx_tree` (``fixture``) or :func:`write_real_tree` (``interop``, ``stock``)."""
+    if kind == "fixture":
+        write_sipx_tree(etc_dir, fqdn, address)
+    else:
+        write_real_tree(etc_dir, kind, fqdn, address)
+
+
 #: The verbatim real sipX files (``../shared/sipx`` next to the repository), when that folder exists.
 REAL_SIPX = (Path(__file__).resolve().parents[2] / ".." / "shared" / "sipx").resolve()
 

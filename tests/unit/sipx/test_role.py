@@ -13,7 +13,7 @@ from saltext_sipxha.core.errors import PillarError, UnsafeFileError
 from saltext_sipxha.core.files import keyvalue
 from saltext_sipxha.core.files.change import apply_changes
 from saltext_sipxha.core.plan.fleet import DEFAULT_DS_PROCESSES, build_plan
-from saltext_sipxha.core.sipx import expand, watchdog
+from saltext_sipxha.core.sipx import expand, processdefs, watchdog
 from saltext_sipxha.core.sipx.role import plan_role
 from tests.support import pillars
 from tests.support.rolecheck import check_role
@@ -229,6 +229,10 @@ def test_hand_trimmed_distributed_server_promoted_to_master(trees):
     (etc / "WatchDog.xml").write_text(watchdog_xml)
     defs = (etc / "config.defs").read_text().replace("MEDIA_SERVER_ADDR=${MY_IP_ADDR}", "MEDIA_SERVER_ADDR=192.0.2.11")
     (etc / "config.defs").write_text(defs)
+    pd = (etc / "ProcessDefinitions.xml").read_text()
+    (etc / "ProcessDefinitions.xml").write_text(
+        processdefs.set_start_controls(pd.encode(), "p", DEFAULT_DS_PROCESSES).decode()  # HaSetup's DS trimming
+    )
     trees["servers"]["sipxpbx1"]["role"], trees["servers"]["sipxpbx2"]["role"] = "distributed", "master"
     _converge(trees)
     check_role(trees, "sipxpbx2")
@@ -236,6 +240,8 @@ def test_hand_trimmed_distributed_server_promoted_to_master(trees):
     assert watchdog.read(text, "w")[0] == list(PROCESSES)
     assert b"<!-- Not implemented yet." in text
     assert "\nMEDIA_SERVER_ADDR=${MY_IP_ADDR}\n" in (etc / "config.defs").read_text()
+    controls = processdefs.start_controls((etc / "ProcessDefinitions.xml").read_bytes(), "p")
+    assert controls == {**dict.fromkeys(PROCESSES, "true"), "ConfigServer": "false", "ConferenceBridge": "false"}
 
 
 def test_authproxy_record_routes_with_its_own_address(trees):

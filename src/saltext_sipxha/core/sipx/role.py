@@ -41,6 +41,8 @@ STOCK_SERVICE_VALUES = {key: "${MY_IP_ADDR}" for key in MASTER_SERVICE_KEYS} | {
     "VOICEMAIL_SERVER_HOSTNAME": "${MY_FULL_HOSTNAME}"
 }
 DEFAULT_HTTPS_PORT = "8091"
+#: started by sipX's init script where ProcessDefinitions.xml has control="false" for it (the interop server)
+INIT_STARTED = ("ConfigServer",)
 ROUTE_KEY = "SIP_AUTHPROXY_ROUTE_NAME"
 #: what the interop server's authproxy-config.in record-routes with: the server's own address
 TEMPLATE_ROUTE = keyvalue.Raw("${MY_IP_ADDR}:${AUTH_PROXY_SERVER_SIP_PORT}")
@@ -116,7 +118,7 @@ def _editors(fleet: Fleet, server: Server) -> dict[str, Editor]:
     editors: dict[str, Editor] = {
         "WatchDog.xml": lambda data, orig, path: watchdog.set_enabled(data, path, keep),
         "ProcessDefinitions.xml": lambda data, orig, path: processdefs.set_start_controls(
-            data, path, keep, processdefs.start_controls(orig, path + ".bak") if orig else None
+            data, path, keep, _original_controls(server, etc, data, orig, path)
         ),
         "config.defs": config_defs,
         "forwardingrules.xml": lambda data, orig, path: forwarding.set_registrar(data, path, server.registrar_name),
@@ -141,6 +143,19 @@ def _editors(fleet: Fleet, server: Server) -> dict[str, Editor]:
         data, path, members, topology.TEMPLATE_PORT, (topology.TEMPLATE_HOST,)
     )
     return editors
+
+
+def _original_controls(server: Server, etc: Path, data: bytes, orig: bytes | None, path: str) -> dict[str, str]:
+    """The ``<start control>`` values to go back to: the original file's; on a master, a process that the
+    original WatchDog.xml had commented out (a server trimmed by hand) starts again."""
+    controls = processdefs.start_controls(orig, path + ".bak") if orig else processdefs.start_controls(data, path)
+    if server.is_master:
+        watchdog_path = str(etc / "WatchDog.xml")
+        listed = read_backup(watchdog_path) or read_file(watchdog_path)
+        for name in watchdog.commented_out(listed, watchdog_path) if listed else ():
+            if controls.get(name) == "false" and name not in INIT_STARTED:
+                controls[name] = "true"
+    return controls
 
 
 def _keyvalue_editor(values: Mapping[str, str], fmt: keyvalue.Format, same: keyvalue.Same | None = None) -> Editor:

@@ -98,6 +98,13 @@ def _hand_commented(fragment: bytes) -> str | None:
     return element.get("name") or None
 
 
+def commented_out(data: bytes, path: str) -> list[str]:
+    """Names of every ``<process>`` commented out (by sipxha or by hand), in file order."""
+    parse(data, path, ROOT, NAMESPACES)
+    names = [_hand_commented(data[start + 4 : end - 3]) for start, end in comment_spans(data)]
+    return [name for name in names if name] + read(data, path)[1]
+
+
 def _restore_by_hand(data: bytes, path: str, keep: Collection[str] | None) -> bytes:
     out, last = [], 0
     for start, end in comment_spans(data):
