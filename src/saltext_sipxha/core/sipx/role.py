@@ -118,7 +118,7 @@ def _editors(fleet: Fleet, server: Server) -> dict[str, Editor]:
     editors: dict[str, Editor] = {
         "WatchDog.xml": lambda data, orig, path: watchdog.set_enabled(data, path, keep),
         "ProcessDefinitions.xml": lambda data, orig, path: processdefs.set_start_controls(
-            data, path, keep, _original_controls(server, etc, data, orig, path)
+            data, path, keep, _original_controls(server, Path(path).parent, data, orig, path)
         ),
         "config.defs": config_defs,
         "forwardingrules.xml": lambda data, orig, path: forwarding.set_registrar(data, path, server.registrar_name),
