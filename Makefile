@@ -97,9 +97,10 @@ test: setup lint docs
 	$(BIN)/python -m pytest tests
 	@$(MAKE) --no-print-directory matrix
 
-# The docs site: Sphinx + myst-parser, one reference page per loader module; warnings are errors.
+# The docs site: Sphinx + myst-parser, one reference page per loader module; warnings are errors
+# (-E: every page is read again, so a docstring's warning is never hidden by a cached page).
 docs: $(BIN)/.installed
-	$(BIN)/python -m sphinx -q -W --keep-going -b html docs docs/_build/html
+	$(BIN)/python -m sphinx -q -E -W --keep-going -b html docs docs/_build/html
 
 demo: setup
 	$(BIN)/python -m demo

@@ -58,22 +58,22 @@ def plan(server: str | None = None, own: bool = False) -> dict[str, Any]:
 
 def sls_context() -> dict[str, Any]:
     """
-        Return every value the ``sipxha`` SLS files render for this minion, taken from the validated plan.
+    Return every value the ``sipxha`` SLS files render for this minion, taken from the validated plan.
 
-        The SLS files read nothing else (never the raw pillar, never their own defaults). On a bad pillar the
-        answer is ``{"error": "Invalid sipxha pillar: <key>: ..."}`` and the SLS renders only the
-        ``sipxha.plan_valid`` state, which fails naming the key, so nothing is written anywhere.
+    The SLS files read nothing else (never the raw pillar, never their own defaults). On a bad pillar the
+    answer is ``{"error": "Invalid sipxha pillar: <key>: ..."}`` and the SLS renders only the
+    ``sipxha.plan_valid`` state, which fails naming the key, so nothing is written anywhere.
 
-        ``server``: this minion is a sipX server of the fleet; ``service``: the sipX service's ``name`` and
-        ``manage``; ``dhcp``: ``here`` (this minion runs DHCP), the DHCP ``service`` and the ``others`` (Kea's,
-    ISC's) that every other sipX server stops too; ``dns``: the
-        ``zonefile`` path when this minion writes the zone file, the ``nsupdate`` zone when that mode is set.
+    ``server``: this minion is a sipX server of the fleet; ``service``: the sipX service's ``name`` and
+    ``manage``; ``dhcp``: ``here`` (this minion runs DHCP), the DHCP ``service`` and the ``others`` (Kea's,
+    ISC's) that every other sipX server stops too; ``dns``: the ``zonefile`` path when this minion writes
+    the zone file, the ``nsupdate`` zone when that mode is set.
 
-        CLI Example:
+    CLI Example:
 
-        .. code-block:: bash
+    .. code-block:: bash
 
-            salt-call sipxha.sls_context
+        salt-call sipxha.sls_context
     """
     minion_id = __opts__["id"]
     try:
