@@ -185,9 +185,11 @@ def test_crash_at_every_step_of_the_uninstall(scenario, ca):
     stock = snapshot(scenario.live)
     role_work(pillar)()
     pki_work(pillar, ca)()
+    own_ssl = {n: e for n, e in snapshot(scenario.live).items() if "ssl/" in n and not n.endswith((".bak", "-new"))}
     scenario.freeze()
     found = crash_everywhere(scenario, uninstall_work(pillar), no_other_version)
-    assert live(snapshot(scenario.live)) == stock
+    # the stock tree had no key and certificate: this server's own stay, so that sipX still starts
+    assert live(snapshot(scenario.live)) == stock | own_ssl
     assert not plan_uninstall(build_plan(pillar), MINION_ID).pending
     print(f"uninstall: {found}")
 

@@ -73,3 +73,66 @@ def test_managed_paths_cover_every_role_file(tmp_path):
     assert "WatchDog.xml" in files and "topology.xml.in" in files
     names = {path.name for path in managed_paths(fleet, "sipxpbx1")}
     assert names >= set(files) | {"kea-dhcp4.conf", "ssl.key", "ssl.crt"}
+
+
+def _install_pki(fleet, minion_id: str, tmp_path: Path):
+    """The server's key and certificate from a real CA, installed as sipxha.pki does."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from saltext_sipxha.core.pki import servercert
+    from tests.unit.pki.support import new_ca, pem
+
+    server = fleet.find_server(minion_id)
+    layout = servercert.SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
+    ca, key = new_ca(tmp_path / "ca-home"), rsa.generate_private_key(65537, 2048)
+    names = ("URI:sip:example.com", "DNS:example.com", f"DNS:{server.fqdn}")
+    cert = ca.sign(servercert.build_csr(key, server.fqdn, names), minion_id, names, server.fqdn, 30)
+    servercert.install(layout, key, pem(cert).decode(), ca.certificate_pem())
+    return layout
+
+
+def test_uninstall_keeps_the_own_key_and_certificate_when_there_were_none(tmp_path):
+    """Issue 12.10: sipX refuses to start without ssl.key/ssl.crt: where sipxha made the first ones they stay
+    (with the CA file and both hash links), only the markers go; the plan's diffs show no key material."""
+    from tests.unit.pki.support import openssl
+
+    pillar = _pillar(tmp_path / "tree")
+    fleet = build_plan(pillar)
+    layout = _install_pki(fleet, "sipxpbx2", tmp_path)
+    links = sorted(p.name for p in layout.authorities.iterdir() if p.is_symlink())
+    installed = {path: path.read_bytes() for path in (layout.key, layout.cert, layout.ca_file)}
+    plan = plan_uninstall(fleet, "sipxpbx2")
+    assert set(plan.kept) == {str(path) for path in installed} and not plan.links
+    done = apply_uninstall(plan)
+    assert all(line.startswith("kept ") for line in done), done
+    assert {path: path.read_bytes() for path in installed} == installed
+    assert sorted(p.name for p in layout.authorities.iterdir() if p.is_symlink()) == links and len(links) == 2
+    assert not list(layout.ssl_dir.rglob("*.sipxha-new")) and not list(layout.ssl_dir.rglob("*.bak"))
+    verify = openssl("verify", "-CApath", str(layout.authorities), "-purpose", "sslserver", str(layout.cert))
+    assert verify.returncode == 0, verify.stderr
+    assert not plan_uninstall(fleet, "sipxpbx2").pending, "a second uninstall has nothing to do"
+
+
+def test_uninstall_restores_the_original_key_and_certificate(tmp_path):
+    """With sipX's own key and certificate from before (gen-ssl-keys style): both restored byte for byte,
+    sipxha's CA file and its hash links removed; the key's diff is redacted (issue 13.1)."""
+    from tests.unit.pki.support import openssl
+
+    pillar = _pillar(tmp_path / "tree")
+    fleet = build_plan(pillar)
+    ssl = Path(fleet.find_server("sipxpbx2").paths["ssl"])
+    ssl.mkdir(parents=True, exist_ok=True)
+    made = openssl(
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ssl / "ssl.key"), "-out", str(ssl / "ssl.crt"),
+        "-subj", "/CN=sipxpbx2.example.com",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    before = tree_snapshot(ssl)
+    layout = _install_pki(fleet, "sipxpbx2", tmp_path)
+    plan = plan_uninstall(fleet, "sipxpbx2")
+    assert not plan.kept and len(plan.links) == 2
+    shown = "".join(change.diff() for change in plan.changes)
+    assert "PRIVATE KEY" not in shown and "<private key: not shown>" in shown
+    apply_uninstall(plan)
+    assert tree_snapshot(ssl) == before
+    assert not layout.ca_file.exists()

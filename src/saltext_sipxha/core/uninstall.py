@@ -4,7 +4,11 @@ Every write of sipxha goes through :func:`~.fileio.backup_once` first, which lea
 (``<file>.bak``) or a marker that the file did not exist (``<file>.sipxha-new``). Uninstall walks the files
 sipxha may have written on this server (its role files, the DHCP configuration, the SSL key, certificate
 and CA) and, for each one with a backup or marker, restores the original byte for byte or removes the file;
-then it drops the backup or marker and the CA's hash link. Nothing without a backup or marker is touched.
+then it drops the backup or marker and the CA's hash links. Nothing without a backup or marker is touched.
+
+The exception keeps sipX startable (its start refuses to run without ``ssl.key`` and ``ssl.crt``): where
+sipxha created the key or the certificate (sipX had no pair to go back to), this server's own key,
+certificate, CA file and hash links stay in place and only their backups and markers are dropped.
 """
 
 from __future__ import annotations
@@ -27,10 +31,11 @@ class UninstallPlan:
     minion_id: str
     changes: tuple[UndoChange, ...]  #: ``new`` is the original, or None to remove the file
     links: tuple[str, ...]
+    kept: tuple[str, ...] = ()  #: files left in place (this server's own SSL set); their backup/marker goes
 
     @property
     def pending(self) -> bool:
-        return bool(self.changes or self.links)
+        return bool(self.changes or self.links or self.kept)
 
 
 def managed_paths(fleet: Fleet, minion_id: str) -> list[Path]:
@@ -42,16 +47,27 @@ def managed_paths(fleet: Fleet, minion_id: str) -> list[Path]:
 
 
 def plan_uninstall(fleet: Fleet, minion_id: str) -> UninstallPlan:
-    """Work out what uninstall would restore and remove; writes nothing."""
+    """Work out what uninstall would restore, remove or keep; writes nothing."""
+    layout = SslLayout.of(fleet, fleet.find_server(minion_id))
+    keep = _keeps_own_ssl(layout)
+    # the CA file's marker goes first: once the key's and certificate's are gone the set is no longer ours
+    kept = [layout.ca_file, layout.cert, layout.key] if keep else []
     changes: list[UndoChange] = []
     for path in managed_paths(fleet, minion_id):
         backup, marker = backup_path(path), created_marker(path)
+        if path in kept:
+            continue
         if backup.exists():
             changes.append(UndoChange(str(path), read_file(path), read_file(backup)))
         elif marker.exists():
             changes.append(UndoChange(str(path), read_file(path), None))
-    layout = SslLayout.of(fleet, fleet.find_server(minion_id))
-    return UninstallPlan(minion_id, tuple(changes), tuple(_ca_links(layout)))
+    held = tuple(str(path) for path in kept if backup_path(path).exists() or created_marker(path).exists())
+    return UninstallPlan(minion_id, tuple(changes), () if keep else tuple(_ca_links(layout)), held)
+
+
+def _keeps_own_ssl(layout: SslLayout) -> bool:
+    """True when sipxha created the key or the certificate: sipX had no pair to go back to."""
+    return any(created_marker(path).exists() for path in (layout.key, layout.cert))
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,11 @@ def apply_uninstall(plan: UninstallPlan) -> list[str]:
     removal would otherwise leave them dangling for good. Returns what was done, one line each.
     """
     done = []
+    for kept in plan.kept:
+        backup_path(kept).unlink(missing_ok=True)
+        created_marker(kept).unlink(missing_ok=True)
+        fsync_dir(Path(kept).parent)
+        done.append(f"kept {kept} (sipX needs this server's own key and certificate to start)")
     for link in plan.links:
         Path(link).unlink(missing_ok=True)
         done.append(f"removed {link}")

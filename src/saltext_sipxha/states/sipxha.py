@@ -166,8 +166,10 @@ def dhcp(name: str) -> dict[str, Any]:
 def uninstalled(name: str) -> dict[str, Any]:
     """
     Undo sipxha on this server: restore every file it edited from its ``.bak`` original (byte for byte),
-    remove the files it created (certificate, key, CA and its hash link, DHCP configuration) and the
-    backups. Run it while the ``sipxha`` pillar is still assigned: it says where the files are.
+    remove the files it created (DHCP configuration, ...) and the backups. The key and certificate from
+    before sipxha are restored; where there were none, this server's own key, certificate, CA file and hash
+    links stay, so that sipX still starts. Run it while the ``sipxha`` pillar is still assigned: it says where
+    the files are.
 
     name
         Any name (the state id).
@@ -187,6 +189,7 @@ def uninstalled(name: str) -> dict[str, Any]:
             return
         ret["changes"] = {change.path: {"diff": change.diff()} for change in plan.changes}
         ret["changes"].update({link: {"removed": "link"} for link in plan.links})
+        ret["changes"].update({path: {"kept": "this server's own (sipX needs it to start)"} for path in plan.kept})
         if __opts__["test"]:
             ret["result"] = None
             ret["comment"] = f"would restore or remove {len(ret['changes'])} file(s)"

@@ -61,3 +61,20 @@ def test_pem_round_trip_encrypted_and_plain():
         load_key(key_to_pem(key, PASS), b"wrong", "ca key")
     with pytest.raises(PkiError, match="ca key: "):
         load_key(key_to_pem(key, PASS), None, "ca key")
+
+
+def test_private_keys_are_redacted_from_any_text():
+    """Issue 13.1: a diff, comment or log line never shows key material."""
+    from saltext_sipxha.core.files.change import unified_diff
+    from saltext_sipxha.core.pki.keys import REDACTED, redact_keys
+
+    key = generate_key(pki())
+    plain, encrypted = key_to_pem(key).decode(), key_to_pem(key, PASS).decode()
+    traditional = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n"
+    for pem in (plain, encrypted, traditional, plain[:200]):  # the last one cut off mid-key
+        shown = redact_keys(f"before\n{pem}after")
+        assert "PRIVATE KEY" not in shown and REDACTED in shown and shown.startswith("before\n")
+    for old, new in ((plain.encode(), None), (None, plain.encode()), (b"old\n", encrypted.encode())):
+        diff = unified_diff("/etc/sipxpbx/ssl/ssl.key", old, new)
+        assert diff == f"/etc/sipxpbx/ssl/ssl.key: {REDACTED}\n"
+    assert "PRIVATE" not in unified_diff("x", b"a\n", b"b\n") and "+b" in unified_diff("x", b"a\n", b"b\n")

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from saltext_sipxha.core.pki import servercert
-from saltext_sipxha.core.pki.names import subject_hash
+from saltext_sipxha.core.pki.names import subject_hashes
 from saltext_sipxha.core.plan.settings import PkiSettings
 
 from .support import allowed, new_ca, openssl, pem
@@ -74,10 +74,12 @@ def test_install_layout_modes_and_hash_link(ca, key, tmp_path):
     changed = servercert.install(layout, key, pem(cert).decode(), ca.certificate_pem())
     assert stat.S_IMODE(layout.key.stat().st_mode) == 0o600
     assert (tmp_path / "ssl" / "ssl.crt.bak").read_text() == "sipX's original certificate\n"
-    expected_hash = openssl("x509", "-noout", "-hash", "-in", str(ca.cert_path)).stdout.decode().strip()
-    link = layout.authorities / f"{expected_hash}.0"
-    assert os.readlink(link) == "ca.example.com.crt"
-    assert str(link) in changed and str(layout.key) in changed
+    hashes = openssl("x509", "-noout", "-hash", "-subject_hash_old", "-in", str(ca.cert_path)).stdout.decode().split()
+    for value in hashes:  # OpenSSL >= 1.0 and 0.9.x (issue 12.2)
+        link = layout.authorities / f"{value}.0"
+        assert os.readlink(link) == "ca.example.com.crt"
+        assert str(link) in changed
+    assert str(layout.key) in changed
     verify = openssl("verify", "-CApath", str(layout.authorities), str(layout.cert))
     assert verify.returncode == 0, verify.stderr
     assert servercert.read_key(layout.key).public_key() == key.public_key()
@@ -90,6 +92,43 @@ def test_new_ca_replaces_the_stale_link(ca, key, tmp_path):
     other = new_ca(tmp_path / "o")
     servercert.install(layout, None, pem(signed(other, key)).decode(), other.certificate_pem())
     links = sorted(p.name for p in layout.authorities.iterdir() if p.is_symlink())
-    assert links == [f"{subject_hash(other.certificate)}.0"]
+    assert links == sorted(f"{value}.0" for value in subject_hashes(other.certificate))
     verify = openssl("verify", "-CApath", str(layout.authorities), str(layout.cert))
     assert verify.returncode == 0, verify.stderr
+
+
+def rehash(layout):
+    """What sipX's ca_rehash does at every start: every hash link deleted and made anew."""
+    done = openssl("rehash", "-compat", str(layout.authorities))
+    assert done.returncode == 0, done.stderr
+
+
+def test_ca_rehash_between_two_runs_is_converged(ca, key, tmp_path):
+    """Issue 12.2: after ``openssl rehash -compat`` (links deleted and recreated, maybe in other slots
+    next to another CA of the same subject) the links are as the product wants them: no change."""
+    layout = servercert.SslLayout(tmp_path / "ssl", "ca.example.com")
+    cert = pem(signed(ca, key)).decode()
+    servercert.install(layout, key, cert, ca.certificate_pem())
+    rehash(layout)
+    assert servercert.hash_link_reason(layout, ca.certificate) is None
+    assert servercert.install(layout, None, cert, ca.certificate_pem()) == []
+    twin = new_ca(tmp_path / "twin")  # sipX's own CA, same subject: rehash may give ours the .1 slots
+    (layout.authorities / "aaa-sipx-own.crt").write_bytes(pem(twin.certificate))
+    rehash(layout)
+    assert servercert.hash_link_reason(layout, ca.certificate) is None
+    assert servercert.install(layout, None, cert, ca.certificate_pem()) == []
+    verify = openssl("verify", "-CApath", str(layout.authorities), str(layout.cert))
+    assert verify.returncode == 0, verify.stderr
+
+
+def test_a_missing_old_hash_link_or_a_stale_one_is_a_reason(ca, key, tmp_path):
+    layout = servercert.SslLayout(tmp_path / "ssl", "ca.example.com")
+    servercert.install(layout, key, pem(signed(ca, key)).decode(), ca.certificate_pem())
+    new, old = subject_hashes(ca.certificate)
+    (layout.authorities / f"{old}.0").unlink()
+    assert servercert.hash_link_reason(layout, ca.certificate) == f"hash link {old}.0 missing"
+    assert servercert.link_ca(layout, ca.certificate) == [str(layout.authorities / f"{old}.0")]
+    (layout.authorities / "0badc0de.0").symlink_to("ca.example.com.crt")
+    assert servercert.hash_link_reason(layout, ca.certificate) == "stale hash link 0badc0de.0"
+    assert servercert.link_ca(layout, ca.certificate) == [str(layout.authorities / "0badc0de.0")]
+    assert sorted(p.name for p in layout.authorities.iterdir() if p.is_symlink()) == sorted([f"{new}.0", f"{old}.0"])

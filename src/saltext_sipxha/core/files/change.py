@@ -9,10 +9,16 @@ from pathlib import Path
 
 from saltext_sipxha.core.errors import UnsafeFileError
 from saltext_sipxha.core.files.atomic import atomic_write, backup_once, backup_path
+from saltext_sipxha.core.pki.keys import REDACTED, holds_private_key
 
 
 def unified_diff(path: str, old: bytes | None, new: bytes | None) -> str:
-    """A readable unified diff of two versions of ``path`` (``None``: the file does not exist)."""
+    """A readable unified diff of two versions of ``path`` (``None``: the file does not exist).
+
+    A version holding a private key is never shown: its text is replaced by ``<private key: not shown>``.
+    """
+    if holds_private_key(old) or holds_private_key(new):
+        return f"{path}: {REDACTED}\n" if old is not None or new is not None else ""
     before = (old or b"").decode("utf-8", "replace").splitlines(keepends=True)
     after = (new or b"").decode("utf-8", "replace").splitlines(keepends=True)
     lines = difflib.unified_diff(before, after, path if old is not None else "/dev/null", path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
@@ -18,6 +20,22 @@ CURVES: dict[str, type[ec.EllipticCurve]] = {
     "secp521r1": ec.SECP521R1,
 }
 MIN_RSA_BITS = 2048
+REDACTED = "<private key: not shown>"
+#: a PEM private key block (PKCS#8, encrypted or not, RSA/EC/DSA/OpenSSH), complete or cut off
+_PRIVATE_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)", re.DOTALL)
+
+
+def redact_keys(text: str) -> str:
+    """``text`` with every PEM private key block replaced by :data:`REDACTED` (for diffs, comments, logs)."""
+    return _PRIVATE_PEM.sub(REDACTED, text)
+
+
+def holds_private_key(data: bytes | str | None) -> bool:
+    """True when ``data`` contains a PEM private key block (its text must never be shown)."""
+    if data is None:
+        return False
+    text = data.decode("ascii", "replace") if isinstance(data, bytes) else data
+    return _PRIVATE_PEM.search(text) is not None
 
 
 def generate_key(pki: PkiSettings) -> PrivateKey:

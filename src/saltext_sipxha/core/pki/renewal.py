@@ -14,11 +14,12 @@ from typing import Any
 from cryptography import x509
 
 from saltext_sipxha.core.pki.keys import PrivateKey, generate_key
-from saltext_sipxha.core.pki.names import planned_names, subject_hash
+from saltext_sipxha.core.pki.names import planned_names
 from saltext_sipxha.core.pki.servercert import (
     SslLayout,
     build_csr,
     describe,
+    hash_link_reason,
     install,
     key_reason,
     read_cert,
@@ -77,10 +78,7 @@ def _ca_reason(layout: SslLayout, ca_pem: str) -> str | None:
         installed = None
     if installed != ca_pem:
         return f"CA certificate {layout.ca_file.name} differs from the CA's"
-    link = layout.authorities / f"{subject_hash(x509.load_pem_x509_certificate(ca_pem.encode()))}.0"
-    if not link.exists():
-        return f"hash link {link.name} missing"
-    return None
+    return hash_link_reason(layout, x509.load_pem_x509_certificate(ca_pem.encode()))
 
 
 def apply(assessment: Assessment, fleet: Fleet, ca_pem: str, sign: Signer) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The minion side: a sipX server's own key and certificate in sipX's SSL layout.
 
 ``<ssl>/ssl.key`` (0600, generated here, never sent anywhere), ``<ssl>/ssl.crt``, and
-``<ssl>/authorities/<ca_name>.crt`` with its OpenSSL hash link ``<hash>.0`` (INSTALL.ssl, install-cert.sh).
+``<ssl>/authorities/<ca_name>.crt`` with its OpenSSL hash links ``<hash>.0`` for OpenSSL >= 1.0 and 0.9.x
+(INSTALL.ssl, install-cert.sh, ``ca_rehash``).
 Deciding (:func:`renewal_reasons`) is separate from doing (:func:`install`).
 """
 
@@ -22,7 +23,7 @@ from cryptography.x509.oid import NameOID
 from saltext_sipxha.core.errors import PkiError, UnsafeFileError
 from saltext_sipxha.core.files.atomic import atomic_write, backup_once, fsync_dir
 from saltext_sipxha.core.pki.keys import PrivateKey, key_to_pem, load_key, matches_spec, public_der, weakness
-from saltext_sipxha.core.pki.names import names_of, san_extension, subject_hash
+from saltext_sipxha.core.pki.names import names_of, san_extension, subject_hashes
 from saltext_sipxha.core.plan.settings import PkiSettings
 
 if TYPE_CHECKING:
@@ -173,30 +174,64 @@ def install(layout: SslLayout, new_key: PrivateKey | None, cert_pem: str, ca_pem
             backup_once(path)
             atomic_write(path, data, mode=0o644)
             changed.append(str(path))
-    link = link_ca(layout, ca_cert)
-    if link:
-        changed.append(link)
+    changed += link_ca(layout, ca_cert)
     return changed
 
 
-def link_ca(layout: SslLayout, ca_cert: x509.Certificate) -> str | None:
-    """Point ``<hash>.N`` at the CA file (like ``c_rehash``); drop its stale links. Returns a new link's path."""
-    target, wanted = layout.ca_file.name, subject_hash(ca_cert)
-    for entry in layout.authorities.iterdir():
-        if entry.is_symlink() and os.readlink(entry) == target and not entry.name.startswith(f"{wanted}."):
-            entry.unlink()
+def _our_links(layout: SslLayout) -> dict[str, list[str]]:
+    """The ``<hash>.N`` symlinks in ``authorities/`` that point at the CA file: hash -> link names."""
+    found: dict[str, list[str]] = {}
+    if not layout.authorities.is_dir():
+        return found
+    for entry in sorted(layout.authorities.iterdir()):
+        stem, dot, slot = entry.name.partition(".")
+        if dot and slot.isdigit() and entry.is_symlink() and os.readlink(entry) == layout.ca_file.name:
+            found.setdefault(stem, []).append(entry.name)
+    return found
+
+
+def hash_link_reason(layout: SslLayout, ca_cert: x509.Certificate) -> str | None:
+    """Why the CA file's hash links must change (a missing new or 0.9.x hash link, a stale one), or None.
+
+    Only what the links point at counts, not their slot or age: sipX's ``ca_rehash`` (``openssl rehash
+    -compat``) deletes and recreates them at every start, and that is converged.
+    """
+    wanted, links = subject_hashes(ca_cert), _our_links(layout)
+    missing = [f"{value}.0" for value in dict.fromkeys(wanted) if value not in links]
+    if missing:
+        return f"hash link {', '.join(missing)} missing"
+    stale = sorted(name for value, names in links.items() if value not in wanted for name in names)
+    return f"stale hash link {', '.join(stale)}" if stale else None
+
+
+def link_ca(layout: SslLayout, ca_cert: x509.Certificate) -> list[str]:
+    """Point ``<hash>.N`` at the CA file for both OpenSSL hashes (>= 1.0 and 0.9.x, like ``c_rehash
+    -compat``); drop its stale links. Returns the links created or removed."""
+    target, wanted, links = layout.ca_file.name, subject_hashes(ca_cert), _our_links(layout)
+    changed = []
+    for value, names in links.items():
+        if value not in wanted:
+            for name in names:
+                (layout.authorities / name).unlink()
+                changed.append(str(layout.authorities / name))
+    for value in dict.fromkeys(wanted):
+        if value not in links:
+            changed.append(_new_link(layout.authorities, value, target))
+    if changed:
+        fsync_dir(layout.authorities)
+    return changed
+
+
+def _new_link(folder: Path, value: str, target: str) -> str:
     for slot in range(MAX_HASH_SLOTS):
-        link = layout.authorities / f"{wanted}.{slot}"
-        if link.is_symlink() and os.readlink(link) == target:
-            return None
+        link = folder / f"{value}.{slot}"
         if not link.exists() and not link.is_symlink():
-            tmp = layout.authorities / f".{link.name}.tmp"
+            tmp = folder / f".{link.name}.tmp"
             tmp.unlink(missing_ok=True)
             os.symlink(target, tmp)
             os.replace(tmp, link)
-            fsync_dir(layout.authorities)
             return str(link)
-    raise UnsafeFileError(str(layout.authorities), f"no free {wanted}.N hash slot for {target}")
+    raise UnsafeFileError(str(folder), f"no free {value}.N hash slot for {target}")
 
 
 def watch_reasons(layout: SslLayout, renew_days: int, now: datetime.datetime) -> dict[str, str]:
