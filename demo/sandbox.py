@@ -15,9 +15,11 @@ from tests.support import pillars
 from tests.support.fleet import SipxFleet, standalone_fleet
 from tests.support.named import HOST, TSIG_NAME, ZONE, Named, free_port, running_named
 from tests.support.sipp import sip_responder
+from tests.support.tls import s_server
 
 ADDRESSES = {"sipxpbx1": "127.0.0.11", "sipxpbx2": "127.0.0.12", "sipxpbx3": "127.0.0.13"}
 PORTS = {"proxy": free_port(), "registrar": free_port(), "authproxy": free_port(), "registrar_xmlrpc": free_port()}
+PORTS["proxy_secure"] = free_port()  # SIP over TLS (srv:tls), answered by openssl s_server with the issued certificates
 
 
 @contextlib.contextmanager
@@ -51,6 +53,7 @@ def demo_pillar(fleet: SipxFleet, named: Named, master: str = "sipxpbx1") -> dic
     kea.mkdir(exist_ok=True)
     pillar |= {
         "ports": PORTS,
+        "srv": {"tls": True},
         "dns": {"nsupdate": named.nsupdate_pillar()},
         "dhcp": pillars.dhcp("sipxpbx3", str(kea / "kea-dhcp4.conf")),
         "pki": {"ca_name": "ca.example.com", "days": 365, "renew_days": 30},
@@ -60,7 +63,9 @@ def demo_pillar(fleet: SipxFleet, named: Named, master: str = "sipxpbx1") -> dic
 
 @contextlib.contextmanager
 def sip_services(pillar: dict[str, Any]) -> Iterator[dict[str, contextlib.ExitStack]]:
-    """sipp answering OPTIONS on every server's proxy (UDP+TCP), registrar (TCP) and auth proxy (UDP+TCP)."""
+    """sipp answering OPTIONS on every server's proxy (UDP+TCP), registrar (TCP) and auth proxy (UDP+TCP);
+    ``openssl s_server`` with the server's issued certificate on its SIP TLS port and, demanding the peer's
+    certificate, on its registrar sync (XML-RPC) port, standing in for sipX's TLS listeners."""
     ports = pillar["ports"]
     endpoints = [(ports["proxy"], "udp"), (ports["proxy"], "tcp"), (ports["registrar"], "tcp")]
     endpoints += [(ports["authproxy"], "udp"), (ports["authproxy"], "tcp")]
@@ -70,4 +75,10 @@ def sip_services(pillar: dict[str, Any]) -> Iterator[dict[str, contextlib.ExitSt
             services[minion_id] = stack.enter_context(contextlib.ExitStack())
             for port, transport in endpoints:
                 services[minion_id].enter_context(sip_responder(server["address"], port, transport))
+            ssl = Path(server["paths"]["ssl"])
+            cert, key, ca_file = ssl / "ssl.crt", ssl / "ssl.key", ssl / "authorities" / "ca.example.com.crt"
+            tls = services[minion_id]
+            tls.enter_context(s_server(server["address"], ports["proxy_secure"], cert, key))
+            mutual = {"ca_file": ca_file, "require_client_cert": True}
+            tls.enter_context(s_server(server["address"], ports["registrar_xmlrpc"], cert, key, **mutual))
         yield services

@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.named import HOST, TSIG_NAME, ZONE, free_port, running_named
 from tests.support.sipp import sip_responder
+from tests.support.tls import s_server
 
 pytestmark = [
     pytest.mark.integration,
@@ -47,7 +48,9 @@ def _verify(fleet, named) -> dict:
 def test_verify_whole_fleet_and_failover(fleet, loopback_named):
     named = loopback_named  # serves the servers' names on loopback addresses
     ports = {"proxy": free_port(), "registrar": free_port(), "authproxy": free_port(), "registrar_xmlrpc": free_port()}
+    ports["proxy_secure"] = free_port()
     pillar = fleet.default_pillar() | {"ports": ports, "dns": {"nsupdate": named.nsupdate_pillar()}}
+    pillar["srv"] = {"tls": True}
     for minion_id, address in ADDRESSES.items():
         pillar["servers"][minion_id]["address"] = address
     fleet.set_pillar(pillar)
@@ -61,6 +64,12 @@ def test_verify_whole_fleet_and_failover(fleet, loopback_named):
             stack.enter_context(down[minion_id])
             for port, transport in _endpoints(ports):
                 down[minion_id].enter_context(sip_responder(address, port, transport))
+            # openssl s_server with the issued certificate: sipX's SIP TLS port and its registrar sync port
+            ssl = fleet.ssl(minion_id)
+            cert, key, ca_file = ssl / "ssl.crt", ssl / "ssl.key", ssl / "authorities" / "ca.example.com.crt"
+            down[minion_id].enter_context(s_server(address, ports["proxy_secure"], cert, key))
+            mutual = {"ca_file": ca_file, "require_client_cert": True}
+            down[minion_id].enter_context(s_server(address, ports["registrar_xmlrpc"], cert, key, **mutual))
 
         healthy = _verify(fleet, named)
         assert healthy["ok"], healthy
@@ -68,6 +77,10 @@ def test_verify_whole_fleet_and_failover(fleet, loopback_named):
         assert sip[f"_sip._tcp.sipxregistrar2.{ZONE}."]["reaches"] == [f"sipxpbx2.{ZONE}.:{ports['registrar']}"]
         assert healthy["servers"]["sipxpbx2"]["files"]["role"] == "distributed"
         assert healthy["servers"]["sipxpbx2"]["certs"]["ok"]
+        sips = sip[f"_sips._tcp.{ZONE}."]
+        assert sips["transport"] == "tls" and len(sips["reaches"]) == 3, sips  # every certificate verified
+        sync = healthy["servers"]["sipxpbx1"]["sync"]
+        assert sync["ok"] and set(sync["peers"]) == {"sipxpbx2", "sipxpbx3"}, sync
 
         down["sipxpbx2"].close()  # sipxpbx2's SIP services stop answering
         degraded = _verify(fleet, named)
@@ -77,8 +90,12 @@ def test_verify_whole_fleet_and_failover(fleet, loopback_named):
         domain = sip["names"][f"_sip._udp.{ZONE}."]["reaches"]
         assert f"sipxpbx2.{ZONE}.:{ports['proxy']}" not in domain and len(domain) == 2
         assert f"sipxpbx2.{ZONE}.:{ports['registrar']}/tcp" in sip["unreachable"]
+        assert f"sipxpbx2.{ZONE}.:{ports['proxy_secure']}/tls" in sip["unreachable"]
+        sync = degraded["servers"]["sipxpbx3"]["sync"]
+        assert not sync["ok"] and not sync["peers"]["sipxpbx2"]["ok"] and sync["peers"]["sipxpbx1"]["ok"], sync
 
         table = fleet.salt_run("sipxha.verify", f"dns_server={HOST}", f"port={named.port}", "probe_timeout=0.5")
         text = table.stdout
         assert "<- failover" in text and "sipxregistrar2" in text, text
         assert "sipxpbx2" in text and "distributed" in text
+        assert "SYNC" in text and "sipxpbx2:" in text, text  # the peers' sync column names the one down
