@@ -185,3 +185,12 @@ def test_no_master_and_two_masters():
 
 def test_plan_is_a_pure_function_of_the_pillar():
     assert build_plan(pillars.fleet(4)) == build_plan(pillars.fleet(4))
+
+
+def test_default_fqdn_is_a_dotted_minion_id_itself():
+    """Salt's default minion id is the host's FQDN: it is not suffixed with the domain a second time."""
+    pillar = pillars.seed()
+    pillar["servers"]["sipxpbx2.example.com"] = pillar["servers"].pop("sipxpbx2")
+    fleet = build_plan(pillar)
+    assert fleet.find_server("sipxpbx2.example.com").fqdn == "sipxpbx2.example.com"
+    assert fleet.find_server("sipxpbx1").fqdn == "sipxpbx1.example.com"

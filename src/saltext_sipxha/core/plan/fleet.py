@@ -184,7 +184,7 @@ def _read_servers(top: Node, domain: str, paths: Mapping[str, str]) -> list[dict
     for minion_id in servers.data:
         if not isinstance(minion_id, str) or not minion_id.strip() or control_character(minion_id):
             raise PillarError(
-                servers.key(_shown(minion_id)), "a minion id must be a non-empty string without control characters"
+                servers.key(str(minion_id)), "a minion id must be a non-empty string without control characters"
             )
         node = servers.child(minion_id, required=True)
         node.only(_SERVER_KEYS)
@@ -219,11 +219,6 @@ def _address6(node: Node) -> str | None:
     if ":" not in address:
         raise PillarError(node.key("address6"), f"is not an IPv6 address: {address}")
     return address
-
-
-def _shown(name: Any) -> str:
-    """A pillar key as it can be shown in an error (control characters escaped)."""
-    return str(name).encode("unicode_escape").decode("ascii")
 
 
 def _default_fqdn(minion_id: str, domain: str) -> str | None:

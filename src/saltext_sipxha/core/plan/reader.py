@@ -31,6 +31,11 @@ def is_hostname(name: str) -> bool:
     return all(_LABEL.fullmatch(label) for label in name.split("."))
 
 
+def shown(name: Any) -> str:
+    """A pillar key as an error shows it: control characters escaped (``a\\nb``), never raw."""
+    return str(name).encode("unicode_escape").decode("ascii") if _CONTROL.search(str(name)) else str(name)
+
+
 def control_character(value: str) -> str | None:
     """``U+000A`` for the first control character of ``value``, None when it has none."""
     found = _CONTROL.search(value)
@@ -50,7 +55,7 @@ class Node:
 
     def key(self, name: str) -> str:
         """The colon path of ``name`` under this node."""
-        return f"{self.path}:{name}"
+        return f"{self.path}:{shown(name)}"
 
     def only(self, allowed: Iterable[str]) -> None:
         """Refuse keys other than ``allowed`` (catches typos such as ``adress``)."""
@@ -68,6 +73,12 @@ class Node:
             return default
         return value
 
+    def printable(self, name: str, value: Any) -> Any:
+        """``value`` itself; :class:`PillarError` when it is a string with a control character."""
+        if isinstance(value, str) and (control := control_character(value)):
+            raise PillarError(self.key(name), f"must not contain control characters (found {control})")
+        return value
+
     def child(self, name: str, required: bool = False) -> Node:
         """The nested mapping ``name`` (empty when absent and not required)."""
         return Node(self.raw(name, _MISSING if required else {}), self.key(name))
@@ -78,9 +89,7 @@ class Node:
         if not isinstance(value, str) or not value.strip():
             shown = f"a value of type {type(value).__name__}" if secret else repr(value)
             raise PillarError(self.key(name), f"must be a non-empty string, got {shown}")
-        if control := control_character(value):
-            raise PillarError(self.key(name), f"must not contain control characters (found {control})")
-        return value.strip()
+        return str(self.printable(name, value)).strip()
 
     def optional_string(self, name: str) -> str | None:
         return None if self.data.get(name) is None else self.string(name)
@@ -113,7 +122,7 @@ class Node:
         return value
 
     def address(self, name: str, default: Any = _MISSING) -> str:
-        value = self.raw(name, default)
+        value = self.printable(name, self.raw(name, default))
         try:
             return str(ipaddress.ip_address(str(value).strip()))
         except ValueError:

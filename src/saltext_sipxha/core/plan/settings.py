@@ -264,13 +264,13 @@ def _network(node: Node, name: str) -> ipaddress.IPv4Network | None:
     if node.data.get(name) is None:
         return None
     try:
-        return ipaddress.IPv4Network(str(node.data[name]).strip())
+        return ipaddress.IPv4Network(str(node.printable(name, node.data[name])).strip())
     except ValueError as err:
         raise PillarError(node.key(name), f"is not an IPv4 network in CIDR form: {err}") from None
 
 
 def _ipv4(node: Node, name: str, subnet: ipaddress.IPv4Network | None) -> str:
-    value = node.raw(name)
+    value = node.printable(name, node.raw(name))
     try:
         address = ipaddress.IPv4Address(str(value).strip())
     except ValueError:
