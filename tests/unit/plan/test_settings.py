@@ -12,7 +12,7 @@ READERS = [
     (settings.read_ports, settings.Ports),
     (settings.read_srv, settings.SrvSettings),
     (settings.read_service, settings.ServiceSettings),
-    (lambda node: settings.read_dhcp(node, ("sipxpbx1",)), settings.DhcpSettings),
+    (settings.read_dhcp, settings.DhcpSettings),
 ]
 
 
@@ -47,9 +47,9 @@ def test_dhcp_network_keys_are_required_once_a_server_is_named(key):
     }
     del dhcp[key]
     with pytest.raises(PillarError, match=f"^sipxha:dhcp:{key}: is required"):
-        settings.read_dhcp(Node(dhcp, "sipxha:dhcp"), ("sipxpbx1",))
+        settings.read_dhcp(Node(dhcp, "sipxha:dhcp"))
 
 
 def test_dhcp_service_must_be_a_plain_word():
     with pytest.raises(PillarError, match="sipxha:dhcp:service"):
-        settings.read_dhcp(Node({"service": "kea\nx: y"}, "sipxha:dhcp"), ())
+        settings.read_dhcp(Node({"service": "kea\nx: y"}, "sipxha:dhcp"))
