@@ -18,6 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -226,6 +227,17 @@ def test_concurrent_requests_through_the_master_are_all_served(pki_fleet):
     records = {path.stem for path in (fleet.root / "ca" / "issued").glob("*.json")}
     assert records == after
     print(f"{len(requests)} concurrent requests through the master: all served in {elapsed:.1f} s")
+
+
+def test_export_over_a_readable_file_is_0600(pki_fleet, tmp_path):
+    """Issue 13.12: ``salt-run sipxha_ca.export`` over an existing 0644 file leaves a 0600 archive."""
+    archive = tmp_path / "ca.p12"
+    archive.write_bytes(b"an older, world-readable export")
+    os.chmod(archive, 0o644)
+    ret = pki_fleet.master.salt_run_cli(timeout=TIMEOUT).run("sipxha_ca.export", str(archive), "passphrase=offline")
+    assert ret.returncode == 0 and "fingerprint" in ret.data, ret
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    assert "PRIVATE KEY" not in str(ret.data) + ret.stdout
 
 
 GRAIN_FQDN = "fqdn: \"{{ grains.get('sipxha_fqdn', 'faultpbx2.example.com') }}\""
