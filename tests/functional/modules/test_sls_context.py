@@ -17,7 +17,7 @@ def test_context_of_the_dhcp_and_zonefile_minion(loaders, set_pillar):
         "minion_id": "sipxpbx1",
         "server": True,
         "service": {"name": "sipxpbx", "manage": True},
-        "dhcp": {"here": True, "service": "kea-dhcp4-server"},
+        "dhcp": {"here": True, "service": "kea-dhcp4-server", "others": ["isc-dhcp-server"]},
         "dns": {"zonefile": "/etc/bind/db.example.com", "nsupdate": None},
     }
 
@@ -31,7 +31,7 @@ def test_defaults_come_from_the_plan(loaders, set_pillar):
     set_pillar(pillar)
     ctx = loaders.modules.sipxha.sls_context()
     assert ctx["service"] == {"name": "sipxpbx", "manage": True}
-    assert ctx["dhcp"] == {"here": False, "service": "kea-dhcp4-server"}
+    assert ctx["dhcp"] == {"here": False, "service": "kea-dhcp4-server", "others": ["isc-dhcp-server"]}
     assert ctx["dns"] == {"zonefile": None, "nsupdate": "example.com."}
 
 
