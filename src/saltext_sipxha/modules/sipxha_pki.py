@@ -108,6 +108,11 @@ def _signer(csr: str) -> tuple[str, str]:
     return signed["certificate"], signed["ca"]
 
 
+def _ca_source() -> str:
+    """Where the CA certificate comes from: ``local`` (``sipxha_pki:local_ca``) or ``master``."""
+    return "local" if (__opts__.get("sipxha_pki") or {}).get("local_ca") is not None else "master"
+
+
 def _assess(ca_pem: str | None) -> renewal.Assessment:
     now = datetime.datetime.now(datetime.timezone.utc)
     return renewal.assess(fleet_from(__pillar__, __context__), __opts__["id"], ca_pem, now)
@@ -127,7 +132,7 @@ def status() -> dict[str, Any]:
 
         salt sipxpbx2 sipxha_pki.status
     """
-    source, error = "master", None
+    source, error = _ca_source(), None
     try:
         ca_pem = ca_cert()
     except (SipxhaError, CommandExecutionError) as err:
@@ -148,23 +153,34 @@ def status() -> dict[str, Any]:
 
 
 @salt_errors
-def renew(force: bool = False) -> dict[str, Any]:
+def renew(force: bool = False, test: bool = False) -> dict[str, Any]:
     """
     Get a new certificate when one is needed (or always with ``force=True``, with a new key) and install it;
-    returns the diff.
+    returns the diff (empty when the certificate is current). The ``sipxha_pki.certificate`` state calls it.
+
+    ``action`` says what was done: ``issue`` (there was no certificate), ``renew``, or
+    ``install the CA for`` (the certificate is kept, the CA file or its hash link is put back).
+
+    test
+        Only say what would be done and why (``action``, ``reasons``, ``certificate``); changes nothing.
 
     CLI Example:
 
     .. code-block:: bash
 
         salt sipxpbx2 sipxha_pki.renew
+        salt sipxpbx2 sipxha_pki.renew test=True
         salt sipxpbx2 sipxha_pki.renew force=True
     """
     ca_pem = ca_cert()
     found = _assess(ca_pem)
     if force and not found.reasons:  # with a new key: the CA signs no second certificate for a current one
         found = dataclasses.replace(found, reasons=("renewal forced",), key_reason="renewal forced")
+    if found.up_to_date:
+        return {}
+    planned = {"action": found.action, "certificate": str(found.layout.cert)}
+    if test:
+        return planned | {"reasons": found.summary()}
     diff = renewal.apply(found, fleet_from(__pillar__, __context__), ca_pem, _signer)
-    if diff:
-        log.info("sipxha_pki: installed %s (%s)", ", ".join(diff["files"]), "; ".join(diff["reasons"]))
-    return diff
+    log.info("sipxha_pki: installed %s (%s)", ", ".join(diff["files"]), "; ".join(diff["reasons"]))
+    return planned | diff

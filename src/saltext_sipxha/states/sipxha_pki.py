@@ -1,6 +1,8 @@
 """
 State module ``sipxha_pki``: this sipX server holds a current certificate from the fleet's CA.
 
+The action is the execution module's (``sipxha_pki.renew``); the state only shapes its answer.
+
 .. code-block:: yaml
 
     sipxha-certificate:
@@ -9,10 +11,9 @@ State module ``sipxha_pki``: this sipX server holds a current certificate from t
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from saltext_sipxha.core.pki import renewal
+from saltext_sipxha.core.pki.servercert import SslLayout
 from saltext_sipxha.saltbridge import fleet_from, run_state
 
 __virtualname__ = "sipxha_pki"
@@ -22,9 +23,8 @@ def __virtual__():
     return __virtualname__
 
 
-def _signer(csr: str) -> tuple[str, str]:
-    signed = __salt__["sipxha_pki.sign"](csr)
-    return signed["certificate"], signed["ca"]
+#: the comment of what ``sipxha_pki.renew`` did
+PAST = {"issue": "Issued", "renew": "Renewed", "install the CA for": "Installed the CA for"}
 
 
 def certificate(name: str) -> dict[str, Any]:
@@ -52,18 +52,17 @@ def certificate(name: str) -> dict[str, Any]:
     """
 
     def body(ret: dict[str, Any]) -> None:
-        fleet, ca_pem = fleet_from(__pillar__, __context__), __salt__["sipxha_pki.ca_cert"]()
-        found = renewal.assess(fleet, __opts__["id"], ca_pem, datetime.datetime.now(datetime.timezone.utc))
-        if found.up_to_date:
-            ret["comment"] = f"Certificate {found.layout.cert} is current"
+        done = __salt__["sipxha_pki.renew"](test=__opts__["test"])
+        if not done:
+            fleet = fleet_from(__pillar__, __context__)
+            ret["comment"] = f"Certificate {SslLayout.of(fleet, fleet.find_server(__opts__['id'])).cert} is current"
             return
-        action = "renew" if found.reasons else "install the CA for"
-        reasons = "; ".join(found.summary())
+        reasons = "; ".join(done["reasons"])
         if __opts__["test"]:
-            ret.update(result=None, comment=f"Would {action} {found.layout.cert}: {reasons}")
-            ret["changes"] = {"reasons": found.summary()}
+            ret.update(result=None, comment=f"Would {done['action']} {done['certificate']}: {reasons}")
+            ret["changes"] = {"reasons": done["reasons"]}
             return
-        ret["changes"] = renewal.apply(found, fleet, ca_pem, _signer)
-        ret["comment"] = f"Did {action} {found.layout.cert}: {reasons}"
+        ret["changes"] = {key: value for key, value in done.items() if key not in ("action", "certificate")}
+        ret["comment"] = f"{PAST[done['action']]} {done['certificate']}: {reasons}"
 
     return run_state(name, body)  # Salt errors from sipxha_pki.* (master unreachable, CA refused) fail it too

@@ -83,3 +83,17 @@ def test_module_status_and_forced_renew(loaders, pki_pillar, ssl_dir):
     assert forced["reasons"] == ["renewal forced"]
     assert forced["new"]["serial"] != first["new"]["serial"]
     assert loaders.modules.sipxha_pki.status()["up_to_date"] is True
+
+
+def test_first_issuance_reads_issued_and_the_local_ca_is_named(loaders, pki_pillar, ssl_dir):
+    """The state calls ``sipxha_pki.renew`` (its execution twin): "Issued" the first time, "Renewed" later."""
+    pki_pillar()
+    planned = loaders.modules.sipxha_pki.renew(test=True)
+    assert planned["action"] == "issue" and planned["reasons"][0] == "no certificate installed"
+    assert not ssl_dir.exists()
+    first = loaders.states.sipxha_pki.certificate(name="cert")
+    assert first.comment.startswith(f"Issued {ssl_dir / 'ssl.crt'}: no certificate installed"), first.comment
+    assert "action" not in first.changes and first.changes["new"]["serial"]
+    pki_pillar(fqdn="pbx-b.example.com")
+    assert loaders.states.sipxha_pki.certificate(name="cert").comment.startswith("Renewed ")
+    assert loaders.modules.sipxha_pki.status()["ca"] == "local"

@@ -48,6 +48,13 @@ class Assessment:
     def up_to_date(self) -> bool:
         return not self.reasons and not self.ca_reason
 
+    @property
+    def action(self) -> str | None:
+        """What :func:`apply` does: ``issue`` (no certificate yet), ``renew``, ``install the CA for``, or None."""
+        if self.reasons:
+            return "issue" if self.cert is None else "renew"
+        return "install the CA for" if self.ca_reason else None
+
     def summary(self) -> list[str]:
         return [*self.reasons, *([self.ca_reason] if self.ca_reason else [])]
 
