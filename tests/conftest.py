@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import pwd
+import subprocess
+
 import pytest
 from saltfactories.plugins.event_listener import EventListener
 
 from tests.support.named import running_named
 
 LOOPBACK = "127.0.0.1"
+SIPX_USER = "sipxchange"  #: the default sipxha:service:user, which owns ssl.key
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sipx_user():
+    """The sipX account (``sipxha:service:user``/``group``), created as a system user when missing."""
+    ensure_sipx_user()
+    return SIPX_USER
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -55,3 +66,11 @@ def zone_named(tmp_path_factory):
     root = tmp_path_factory.mktemp("named-zonefile")
     with running_named(root, zone_file=root / "db.sipxha.example.com") as server:
         yield server
+
+
+def ensure_sipx_user() -> None:
+    try:
+        pwd.getpwnam(SIPX_USER)
+    except KeyError:
+        argv = ["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", SIPX_USER]
+        subprocess.run(argv, check=True, capture_output=True, timeout=60)

@@ -120,20 +120,20 @@ def test_a_backup_made_meanwhile_by_another_run_is_never_replaced(tmp_path, monk
     """The narrowest race of two runs: the other one backs up and rewrites the file while this one starts its copy.
 
     Replayed deterministically: the other run's steps are done (with the product's own functions) at the
-    moment this run creates its temporary copy, i.e. after it saw no backup and before it opened the file.
+    moment this run reads the original, i.e. after it saw no backup and before it opened the file.
     """
     target = tmp_path / "WatchDog.xml"
     target.write_bytes(b"<watchdog>original</watchdog>\n")
-    real_mkstemp, fired = atomic.tempfile.mkstemp, []
+    real_read, fired = atomic.read_at, []
 
     def other_run_meanwhile(*args, **kwargs):
         if not fired:
             fired.append(True)
             atomic.backup_once(target)  # the other run: its backup of the original ...
             atomic.atomic_write(target, b"<watchdog>new</watchdog>\n")  # ... and its new text
-        return real_mkstemp(*args, **kwargs)
+        return real_read(*args, **kwargs)
 
-    monkeypatch.setattr(atomic.tempfile, "mkstemp", other_run_meanwhile)
+    monkeypatch.setattr(atomic, "read_at", other_run_meanwhile)
     atomic.backup_once(target)
     monkeypatch.undo()
     assert fired

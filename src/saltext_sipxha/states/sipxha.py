@@ -190,6 +190,7 @@ def uninstalled(name: str) -> dict[str, Any]:
         ret["changes"] = {change.path: {"diff": change.diff()} for change in plan.changes}
         ret["changes"].update({link: {"removed": "link"} for link in plan.links})
         ret["changes"].update({path: {"kept": "this server's own (sipX needs it to start)"} for path in plan.kept})
+        ret["changes"].update({temp: {"removed": "temporary file of a killed write"} for temp in plan.temps})
         if __opts__["test"]:
             ret["result"] = None
             ret["comment"] = f"would restore or remove {len(ret['changes'])} file(s)"

@@ -1,12 +1,31 @@
-"""Atomic writes keep owner and mode; the first backup is the original, forever."""
+"""Atomic writes keep owner and mode; the first backup is the original, forever; links, FIFOs, devices and
+planted backups are refused; a key is private from its first byte."""
 
 from __future__ import annotations
 
 import os
+import stat
+import time
 
 import pytest
 
-from saltext_sipxha.core.files.atomic import atomic_write, backup_once, backup_path, created_marker
+from saltext_sipxha.core.errors import UnsafeFileError
+from saltext_sipxha.core.files import atomic
+from saltext_sipxha.core.files.atomic import (
+    Write,
+    atomic_write,
+    backup_once,
+    backup_path,
+    commit,
+    created_marker,
+    discard_backup,
+    has_marker,
+    leftover_temps,
+    read_backup,
+    read_bytes,
+    remove,
+    require_folder,
+)
 
 
 def test_atomic_write_replaces_content_and_keeps_mode(tmp_path):
@@ -74,3 +93,144 @@ def test_a_killed_writes_old_temp_file_is_dropped_a_fresh_one_kept(tmp_path):
     atomic_write(target, b"new\n")
     assert not stale.exists() and fresh.exists()
     assert target.read_bytes() == b"new\n"
+
+
+NOBODY = 65534
+
+
+def test_a_symlink_in_place_of_a_managed_file_is_neither_read_nor_written(tmp_path):
+    secret = tmp_path / "root-only"
+    secret.write_bytes(b"root secret\n")
+    os.chmod(secret, 0o600)
+    target = tmp_path / "config.defs"
+    target.symlink_to(secret)
+    with pytest.raises(UnsafeFileError, match="symbolic link"):
+        read_bytes(target)
+    with pytest.raises(UnsafeFileError, match="symbolic link or not a regular file"):
+        atomic_write(target, b"new\n")
+    assert secret.read_bytes() == b"root secret\n" and target.is_symlink()
+
+
+def test_a_symlinked_folder_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "ssl").symlink_to(elsewhere)
+    with pytest.raises(UnsafeFileError, match="symbolic link or not a folder"):
+        atomic_write(tmp_path / "ssl" / "ssl.key", b"key", mode=0o600)
+    with pytest.raises(UnsafeFileError, match="symbolic link or not a folder"):
+        require_folder(tmp_path / "ssl")
+    assert not list(elsewhere.iterdir())
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "WatchDog.xml"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    with pytest.raises(UnsafeFileError, match="not a regular file"):
+        read_bytes(fifo)
+    assert time.monotonic() - started < 2
+
+
+def test_a_device_is_never_read_linked_or_not(tmp_path):
+    (tmp_path / "config.defs").symlink_to("/dev/zero")
+    with pytest.raises(UnsafeFileError, match="symbolic link"):
+        read_bytes(tmp_path / "config.defs")
+    with pytest.raises(UnsafeFileError, match="not a regular file"):
+        read_bytes("/dev/zero")
+
+
+def test_reads_stop_at_the_limit(tmp_path):
+    target = tmp_path / "big"
+    target.write_bytes(b"x" * 101)
+    assert read_bytes(target, limit=101) == b"x" * 101
+    with pytest.raises(UnsafeFileError, match="more than the 100"):
+        read_bytes(target, limit=100)
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_planted_backup_symlink_is_refused(tmp_path, dangling):
+    secret = tmp_path / "shadow"
+    if not dangling:
+        secret.write_bytes(b"root:$6$hash\n")
+    target = tmp_path / "config.defs"
+    target.write_bytes(b"original\n")
+    backup_path(target).symlink_to(secret)
+    with pytest.raises(UnsafeFileError, match="not a regular file owned by root"):
+        backup_once(target)
+    with pytest.raises(UnsafeFileError, match="not a regular file owned by root"):
+        read_backup(target)
+    assert backup_path(target).is_symlink() and target.read_bytes() == b"original\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a file owned by another user needs root")
+def test_a_backup_or_marker_not_owned_by_root_is_refused(tmp_path):
+    target = tmp_path / "WatchDog.xml"
+    target.write_bytes(b"<watchdog/>")
+    backup_path(target).write_bytes(b"<planted/>")
+    os.chown(backup_path(target), NOBODY, NOBODY)
+    with pytest.raises(UnsafeFileError, match="owned by root"):
+        backup_once(target)
+    marker = created_marker(tmp_path / "kea.conf")
+    marker.write_bytes(b"")
+    os.chown(marker, NOBODY, NOBODY)
+    with pytest.raises(UnsafeFileError, match="owned by root"):
+        has_marker(tmp_path / "kea.conf")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown to another owner needs root")
+def test_backups_and_markers_are_root_owned_regular_files(tmp_path):
+    target = tmp_path / "WatchDog.xml"
+    target.write_bytes(b"<watchdog/>")
+    os.chown(target, NOBODY, NOBODY)
+    backup_once(target)
+    backup_once(tmp_path / "new.conf")
+    for made in (backup_path(target), created_marker(tmp_path / "new.conf")):
+        info = made.lstat()
+        assert stat.S_ISREG(info.st_mode) and info.st_uid == 0, made
+    assert created_marker(tmp_path / "new.conf").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown to another owner needs root")
+def test_a_key_is_0600_and_owned_before_its_first_byte(tmp_path, monkeypatch):
+    """Replacing a 0644 key: at every write the file being written is 0600 and already owned as asked."""
+    target = tmp_path / "ssl.key"
+    target.write_bytes(b"old key")
+    os.chmod(target, 0o644)
+    seen, real_write = [], os.write
+
+    def spy(fd, data):
+        info = os.fstat(fd)
+        seen.append((info.st_mode & 0o777, info.st_uid, info.st_gid))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", spy)
+    atomic_write(target, b"-----BEGIN PRIVATE KEY-----\n", mode=0o600, owner=(NOBODY, NOBODY))
+    monkeypatch.undo()
+    assert seen and set(seen) == {(0o600, NOBODY, NOBODY)}
+    info = target.stat()
+    assert (info.st_mode & 0o777, info.st_uid, info.st_gid) == (0o600, NOBODY, NOBODY)
+
+
+def test_a_killed_writes_temp_file_is_private(tmp_path):
+    target = tmp_path / "config.defs"
+    with pytest.raises(UnsafeFileError):
+        commit([Write(str(target), b"new"), Write(str(tmp_path / "missing" / "x"), b"x")])
+    assert not target.exists() and not leftover_temps(target)
+    fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        tmp = atomic._create_temp(fd, target.name, str(target), b"half", None)  # what a killed write leaves
+    finally:
+        os.close(fd)
+    assert (tmp_path / tmp).stat().st_mode & 0o077 == 0
+    assert leftover_temps(target) == [str(tmp_path / tmp)]
+    discard_backup(target)
+    assert not leftover_temps(target)
+
+
+def test_remove_drops_a_link_never_its_target(tmp_path):
+    kept = tmp_path / "kept"
+    kept.write_bytes(b"kept")
+    (tmp_path / "link").symlink_to(kept)
+    remove(tmp_path / "link")
+    remove(tmp_path / "absent")
+    assert kept.exists() and not (tmp_path / "link").is_symlink()

@@ -23,9 +23,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from saltext_sipxha.core.dns.records import address_records, planned_records, require_in_zone
-from saltext_sipxha.core.dns.zonefile import Checker, ZoneChange, read_text
+from saltext_sipxha.core.dns.zonefile import Checker, ZoneChange, read_text, zone_change
 from saltext_sipxha.core.dns.zonetext import zone_origin
 from saltext_sipxha.core.errors import DnsError, UnsafeFileError
+from saltext_sipxha.core.files.atomic import atomic_write
 from saltext_sipxha.core.plan.fleet import Fleet
 from saltext_sipxha.core.plan.settings import ZoneFileDns
 
@@ -56,7 +57,7 @@ def plan_fragment(fleet: Fleet, path: str, drained: Iterable[str] = ()) -> ZoneC
     target = Path(path)
     if not target.parent.is_dir():
         raise UnsafeFileError(path, "its folder does not exist")
-    return ZoneChange(
+    return zone_change(
         path, zone_origin(fleet).to_text(), read_text(target), render_fragment(fleet, drained), None, None
     )
 
@@ -77,7 +78,7 @@ def including_checker(settings: ZoneFileDns, check: Checker) -> Checker:
             raise DnsError(f"{including} does not $INCLUDE {settings.path}: add '$INCLUDE {settings.path}' to it")
         with tempfile.TemporaryDirectory(prefix="sipxha-including-") as folder:
             zone = os.path.join(folder, "zone")
-            Path(zone).write_text(rewritten, encoding="utf-8")
+            atomic_write(zone, rewritten.encode("utf-8"), mode=0o600)
             check(origin, zone)
 
     return checker

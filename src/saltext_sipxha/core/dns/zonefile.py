@@ -1,7 +1,7 @@
 """Zone-file mode: compare the live zone file with the plan, validate, replace atomically, reload.
 
 Side effects are explicit: :func:`plan_zonefile` only reads, :func:`apply_zonefile` writes through
-:mod:`.fileio` after the injected ``check`` accepted the new text (default :func:`named_checkzone`), and
+:mod:`.files.change` after the injected ``check`` accepted the new text (default :func:`named_checkzone`), and
 runs the injected ``reload`` only when the file changed. A text that fails validation never replaces the
 live file. The SOA serial changes only when the records (or the include file) change.
 """
@@ -20,8 +20,8 @@ from pathlib import Path
 
 from saltext_sipxha.core.dns.zonetext import next_serial, render_zone, soa_serial, zone_origin
 from saltext_sipxha.core.errors import DnsError, UnsafeFileError
-from saltext_sipxha.core.files.atomic import atomic_write, backup_once
-from saltext_sipxha.core.files.change import unified_diff
+from saltext_sipxha.core.files.atomic import atomic_write, remove
+from saltext_sipxha.core.files.change import FileChange, apply_changes, read_file
 from saltext_sipxha.core.plan.fleet import Fleet
 from saltext_sipxha.core.plan.settings import ZoneFileDns
 
@@ -32,21 +32,41 @@ RELOAD_SUFFIX = ".sipxha-reload"  #: marker of a written zone whose reload has n
 
 @dataclass(frozen=True)
 class ZoneChange:
-    """What zone-file mode would do to ``path``."""
+    """What zone-file mode would do to ``path``: the planned write of the file, and its serials."""
 
-    path: str
+    file: FileChange  #: the one planned-write type (the changed-on-disk guard applies to it)
     origin: str
-    old: str | None  #: the live text (None: no file yet)
-    new: str  #: the wanted text (equal to ``old`` when nothing changes)
     old_serial: int | None
     new_serial: int | None  #: None for a zone fragment (:mod:`.fragment`): the SOA is in the site's file
 
     @property
+    def path(self) -> str:
+        return self.file.path
+
+    @property
+    def old(self) -> str | None:
+        """The live text (None: no file yet)."""
+        return None if self.file.old is None else self.file.old.decode("utf-8")
+
+    @property
+    def new(self) -> str:
+        """The wanted text (equal to ``old`` when nothing changes)."""
+        return (self.file.new or b"").decode("utf-8")
+
+    @property
     def changed(self) -> bool:
-        return self.old != self.new
+        return self.file.changed
 
     def diff(self) -> str:
-        return unified_diff(self.path, None if self.old is None else self.old.encode(), self.new.encode())
+        return self.file.diff()
+
+
+def zone_change(path: str, origin: str, old: str | None, new: str, *serials: int | None) -> ZoneChange:
+    """The :class:`ZoneChange` of ``path`` from the live text ``old`` (None: absent) to ``new``, with
+    ``(old_serial, new_serial)``."""
+    encoded = None if old is None else old.encode("utf-8")
+    old_serial, serial = serials
+    return ZoneChange(FileChange(path, encoded, new.encode("utf-8")), origin, old_serial, serial)
 
 
 def plan_zonefile(
@@ -65,17 +85,17 @@ def plan_zonefile(
     if live_serial is not None:
         same = render_zone(fleet, live_serial, settings, digest, drained)
         if same == old:
-            return ZoneChange(path, zone_origin(fleet).to_text(), old, old, live_serial, live_serial)
+            return zone_change(path, zone_origin(fleet).to_text(), old, old, live_serial, live_serial)
     serial = next_serial(live_serial, today)
     new = render_zone(fleet, serial, settings, digest, drained)
-    return ZoneChange(path, zone_origin(fleet).to_text(), old, new, live_serial, serial)
+    return zone_change(path, zone_origin(fleet).to_text(), old, new, live_serial, serial)
 
 
 def validate(change: ZoneChange, check: Checker) -> None:
     """Run ``check`` on the new text in a private temporary file (the live file is not touched)."""
     with tempfile.TemporaryDirectory(prefix="sipxha-zone-") as folder:
         candidate = os.path.join(folder, "zone")
-        Path(candidate).write_text(change.new, encoding="utf-8")
+        atomic_write(candidate, change.new.encode("utf-8"), mode=0o600)
         check(change.origin, candidate)
 
 
@@ -100,15 +120,14 @@ def apply_zonefile(change: ZoneChange, check: Checker, reload: Callable[[], None
     marker = reload_marker(change.path)
     if change.changed:
         validate(change, check)
-        backup_once(change.path)
         if reload is not None:
             atomic_write(marker, b"", mode=0o600)
-        atomic_write(change.path, change.new.encode("utf-8"), mode=0o644)
+        apply_changes([change.file])
     elif reload is None or not marker.exists():
         return False
     if reload is not None:
         reload()
-        marker.unlink(missing_ok=True)
+        remove(marker)
     return True
 
 
@@ -147,16 +166,13 @@ def _tail(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def read_text(path: Path) -> str | None:
+    data = read_file(path)
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (UnicodeDecodeError, IsADirectoryError) as err:
+        return None if data is None else data.decode("utf-8")
+    except UnicodeDecodeError as err:
         raise UnsafeFileError(str(path), f"is not a text zone file: {err}") from err
 
 
 def _digest(path: str) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None
+    data = read_file(path)
+    return None if data is None else hashlib.sha256(data).hexdigest()

@@ -1,58 +1,132 @@
-"""Safe file writes: atomic replace keeping owner and mode, and a one-time backup of the original."""
+"""The product's file-system primitives: safe reads, staged atomic writes, and a one-time root-owned backup.
+
+Every managed path is opened without following a symbolic link, its folder too (``O_NOFOLLOW``): a
+managed file or folder that is a link is refused, never written through. Reads take regular files only
+(``O_NONBLOCK``, ``fstat`` first, at most the limit + 1 bytes), so a FIFO or a device never hangs a run.
+Temporary files (``.<name>.<random>.tmp``), backups and markers are created ``O_EXCL``, mode 0600 and
+owned by this process (root), with the final owner set before the first byte: a key is never readable
+by anyone else under any name. :func:`commit` writes and fsyncs every temporary file of a set first and
+renames them only when all are written (see :mod:`.change`).
+"""
 
 from __future__ import annotations
 
 import contextlib
-import glob
+import errno
 import os
-import shutil
-import tempfile
+import secrets
+import stat
 import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+from saltext_sipxha.core.errors import UnsafeFileError
 
 BACKUP_SUFFIX = ".bak"
 CREATED_SUFFIX = ".sipxha-new"  #: marks a file that did not exist before sipxha wrote it
 STALE_TEMP_SECONDS = 600  #: a temp file this old was left by a write that died (never under a live name)
+MAX_FILE_BYTES = 16 * 1024 * 1024  #: no managed file is larger (sipX files, zone, DHCP, PEM)
+DEFAULT_MODE = 0o644
+_READ = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+Owner = tuple[int, int]  #: (uid, gid)
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` atomically (temp file, fsync, rename, fsync of the folder).
+def _reason(err: OSError) -> str:
+    return err.strerror or str(err)
 
-    An existing file keeps its owner, group and mode; a new one gets ``mode`` (default 0644).
-    Readers see the old content or the new one, never a mix, whatever happens in between.
-    """
-    target = Path(path)
-    drop_stale_temps(target)
+
+@contextlib.contextmanager
+def open_folder(folder: str | os.PathLike[str]) -> Iterator[int]:
+    """A descriptor of ``folder``; :class:`UnsafeFileError` when it is a symbolic link or not a folder."""
     try:
-        current = target.stat()
-    except FileNotFoundError:
-        current = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd = os.open(folder, _FOLDER)
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise UnsafeFileError(str(folder), "is a symbolic link or not a folder: refused") from None
+        raise UnsafeFileError(str(folder), f"cannot be opened: {_reason(err)}") from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if current is not None:
-            os.chmod(tmp, current.st_mode & 0o7777)
-            if (current.st_uid, current.st_gid) != (os.getuid(), os.getgid()):
-                os.chown(tmp, current.st_uid, current.st_gid)
-        else:
-            os.chmod(tmp, 0o644 if mode is None else mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(target.parent)
-
-
-def fsync_dir(folder: str | os.PathLike[str]) -> None:
-    """Make a rename in ``folder`` durable."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
+        yield fd
     finally:
         os.close(fd)
+
+
+def require_folder(folder: str | os.PathLike[str]) -> None:
+    """Refuse ``folder`` when it is a symbolic link or not a folder (a missing one is fine: it is created)."""
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeFileError(str(folder), "is a symbolic link or not a folder: refused")
+
+
+def read_at(fd: int, name: str, path: str, limit: int = MAX_FILE_BYTES) -> bytes | None:
+    """The bytes of the regular file ``name`` in folder ``fd`` (None: absent); refuses links, FIFOs, devices."""
+    try:
+        handle = os.open(name, _READ, dir_fd=fd)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise UnsafeFileError(path, "is a symbolic link: refused (sipxha never follows one)") from None
+        raise UnsafeFileError(path, f"cannot be read: {_reason(err)}") from None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFileError(path, "cannot be read: not a regular file (a FIFO, a device or a folder)")
+        if info.st_size > limit:
+            raise UnsafeFileError(path, f"is {info.st_size} bytes, more than the {limit} allowed")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(handle, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise UnsafeFileError(path, f"is more than the {limit} bytes allowed")
+        return b"".join(chunks)
+    except OSError as err:
+        raise UnsafeFileError(path, f"cannot be read: {_reason(err)}") from None
+    finally:
+        os.close(handle)
+
+
+def read_bytes(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes | None:
+    """The bytes of the regular file ``path``, None when it (or its folder) does not exist."""
+    target = Path(path)
+    if not target.parent.exists():
+        return None
+    with open_folder(target.parent) as fd:
+        return read_at(fd, target.name, str(target), limit)
+
+
+def read_link_at(fd: int, name: str, path: str) -> bytes | None:
+    """The target of the symbolic link ``name`` (None: absent); :class:`UnsafeFileError` for anything else."""
+    try:
+        info = os.lstat(name, dir_fd=fd)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISLNK(info.st_mode):
+        raise UnsafeFileError(path, "is not a symbolic link: left as it is")
+    return os.fsencode(os.readlink(name, dir_fd=fd))
+
+
+def _trusted(fd: int, name: str, path: str, what: str) -> os.stat_result | None:
+    """lstat of a backup or marker; refused unless a regular file owned by this process's user (root)."""
+    try:
+        info = os.lstat(name, dir_fd=fd)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+        raise UnsafeFileError(
+            path, f"is not a regular file owned by root, so not a {what} sipxha made: refused (check it, remove it)"
+        )
+    return info
 
 
 def backup_path(path: str | os.PathLike[str]) -> Path:
@@ -67,45 +141,307 @@ def created_marker(path: str | os.PathLike[str]) -> Path:
     return path.with_name(path.name + CREATED_SUFFIX)
 
 
-def drop_stale_temps(target: Path) -> None:
-    """Remove ``.<name>.*.tmp`` files of ``target`` older than :data:`STALE_TEMP_SECONDS` (a killed write's)."""
-    now = time.time()
-    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+def has_backup(path: str | os.PathLike[str]) -> bool:
+    """True when sipxha kept the original of ``path`` (a ``.bak``); a planted one is refused."""
+    target = backup_path(path)
+    if not target.parent.exists():
+        return False
+    with open_folder(target.parent) as fd:
+        return _trusted(fd, target.name, str(target), "backup") is not None
+
+
+def has_marker(path: str | os.PathLike[str]) -> bool:
+    """True when sipxha created ``path`` (a ``.sipxha-new`` marker); a planted one is refused."""
+    target = created_marker(path)
+    if not target.parent.exists():
+        return False
+    with open_folder(target.parent) as fd:
+        return _trusted(fd, target.name, str(target), "marker") is not None
+
+
+def read_backup(path: str | os.PathLike[str]) -> bytes | None:
+    """The original of ``path`` saved before sipxha's first edit, None when there is none (yet)."""
+    target = backup_path(path)
+    if not has_backup(path):
+        return None
+    return read_bytes(target)
+
+
+def backup_mode(path: str | os.PathLike[str]) -> int:
+    """The original's mode, as the backup keeps it."""
+    return os.lstat(backup_path(path)).st_mode & 0o7777
+
+
+def fsync_dir(folder: str | os.PathLike[str] | int) -> None:
+    """Make a rename in ``folder`` (a path or a descriptor) durable."""
+    if isinstance(folder, int):
+        os.fsync(folder)
+        return
+    with open_folder(folder) as fd:
+        os.fsync(fd)
+
+
+def _temp_name(name: str) -> str:
+    return f".{name}.{secrets.token_hex(4)}.tmp"
+
+
+def _create_temp(fd: int, name: str, path: str, data: bytes, owner: Owner | None) -> str:
+    """A fsynced ``.<name>.<random>.tmp`` in ``fd`` holding ``data``: 0600, owned by ``owner`` first."""
+    tmp = _temp_name(name)
+    try:
+        handle = os.open(tmp, _CREATE, 0o600, dir_fd=fd)
+    except OSError as err:
+        raise UnsafeFileError(path, f"cannot be written: {_reason(err)}") from None
+    try:
+        if owner is not None and owner != (os.geteuid(), os.getegid()):
+            os.fchown(handle, *owner)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+        os.fsync(handle)
+    except BaseException as err:
+        os.close(handle)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=fd)
+        if isinstance(err, OSError):
+            raise UnsafeFileError(path, f"cannot be written: {_reason(err)}") from None
+        raise
+    os.close(handle)
+    return tmp
+
+
+@dataclass(frozen=True)
+class Write:
+    """One step of a :func:`commit`: write ``data`` (or link to it, or with None remove ``path``)."""
+
+    path: str
+    data: bytes | None
+    mode: int | None = None  #: None: keep an existing file's mode (a new one gets 0644)
+    owner: Owner | None = None  #: None: keep an existing file's owner (a new one gets this process's)
+    link: bool = False  #: ``data`` is the target of a symbolic link
+
+
+@dataclass
+class _Staged:
+    write: Write
+    fd: int
+    name: str
+    tmp: str | None = None
+
+
+def commit(writes: Sequence[Write], before_rename: Callable[[], None] | None = None) -> None:
+    """Write every file of the set, all or nothing: all temporary files are written and fsynced (with their
+    final owner and mode) before the first rename; any failure before the renames leaves every file as it was.
+
+    ``before_rename()`` runs when every temporary file is ready (the backups are taken there).
+    """
+    folders: dict[str, int] = {}
+    staged: list[_Staged] = []
+    try:
+        for write in writes:
+            target = Path(write.path)
+            folder = str(target.parent)
+            if folder not in folders:
+                folders[folder] = _enter_folder(folder, write.path)
+            item = _Staged(write, folders[folder], target.name)
+            staged.append(item)
+            _stage(item)
+        if before_rename is not None:
+            before_rename()
+    except BaseException:
+        for item in staged:
+            if item.tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(item.tmp, dir_fd=item.fd)
+        for fd in folders.values():
+            os.close(fd)
+        raise
+    try:
+        _rename_all(staged)
+        for fd in folders.values():
+            os.fsync(fd)
+    finally:
+        for fd in folders.values():
+            os.close(fd)
+
+
+def _enter_folder(folder: str, path: str) -> int:
+    try:
+        return os.open(folder, _FOLDER)
+    except FileNotFoundError:
+        raise UnsafeFileError(path, "its folder does not exist") from None
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise UnsafeFileError(folder, "is a symbolic link or not a folder: refused") from None
+        raise UnsafeFileError(folder, f"cannot be opened: {_reason(err)}") from None
+
+
+def _stage(item: _Staged) -> None:
+    write, fd, name = item.write, item.fd, item.name
+    _drop_stale_at(fd, name)
+    try:
+        current = os.lstat(name, dir_fd=fd)
+    except FileNotFoundError:
+        current = None
+    if write.link:
+        if current is not None and not stat.S_ISLNK(current.st_mode):
+            raise UnsafeFileError(write.path, "is not a symbolic link: left as it is")
+        if write.data is not None:
+            item.tmp = _temp_name(name)
+            try:
+                os.symlink(os.fsdecode(write.data), item.tmp, dir_fd=fd)
+            except OSError as err:
+                raise UnsafeFileError(write.path, f"cannot be linked: {_reason(err)}") from None
+        return
+    if current is not None and not stat.S_ISREG(current.st_mode):
+        raise UnsafeFileError(write.path, "is a symbolic link or not a regular file: refused")
+    if write.data is None:
+        return
+    owner = write.owner or ((current.st_uid, current.st_gid) if current is not None else None)
+    mode = write.mode if write.mode is not None else (current.st_mode & 0o7777 if current else DEFAULT_MODE)
+    item.tmp = _create_temp(fd, name, write.path, write.data, owner)
+    try:
+        _fchmod_at(fd, item.tmp, mode)
+    except OSError as err:
+        raise UnsafeFileError(write.path, f"cannot be written: {_reason(err)}") from None
+
+
+def _fchmod_at(fd: int, name: str, mode: int) -> None:
+    """chmod a temporary file this process just created (opened again without following a link)."""
+    if mode == 0o600:
+        return
+    handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+    try:
+        os.fchmod(handle, mode)
+    finally:
+        os.close(handle)
+
+
+def _rename_all(staged: list[_Staged]) -> None:
+    done: list[str] = []
+    for item in staged:
+        try:
+            if item.tmp is not None:
+                os.replace(item.tmp, item.name, src_dir_fd=item.fd, dst_dir_fd=item.fd)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(item.name, dir_fd=item.fd)
+        except OSError as err:
+            for rest in staged[len(done) :]:
+                if rest.tmp is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(rest.tmp, dir_fd=rest.fd)
+            applied = ", ".join(done) or "none"
+            raise UnsafeFileError(
+                item.write.path, f"cannot be replaced: {_reason(err)} (already done: {applied})"
+            ) from None
+        done.append(item.write.path)
+
+
+def atomic_write(
+    path: str | os.PathLike[str], data: bytes, mode: int | None = None, owner: Owner | None = None
+) -> None:
+    """Replace ``path`` with ``data`` atomically (temp file, fsync, rename, fsync of the folder).
+
+    ``mode``/``owner`` None: an existing file keeps its own (a new one gets 0644 and this process's);
+    given, the file has them from its first byte. Readers see the old content or the new one, never a mix.
+    """
+    if not isinstance(data, bytes):
+        raise TypeError(f"atomic_write needs bytes, got {type(data).__name__}")
+    commit([Write(str(path), data, mode, owner)])
+
+
+def remove(path: str | os.PathLike[str]) -> None:
+    """Remove the file or symbolic link ``path`` (never what a link points to); fine when it is absent."""
+    target = Path(path)
+    if not target.parent.exists():
+        return
+    with open_folder(target.parent) as fd:
         with contextlib.suppress(FileNotFoundError):
-            if now - tmp.lstat().st_mtime > STALE_TEMP_SECONDS:
-                tmp.unlink()
+            os.unlink(target.name, dir_fd=fd)
+        os.fsync(fd)
+
+
+def _drop_stale_at(fd: int, name: str, max_age: float = STALE_TEMP_SECONDS) -> None:
+    prefix, now = f".{name}.", time.time()
+    for entry in os.listdir(fd):
+        if entry.startswith(prefix) and entry.endswith(".tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                if now - os.lstat(entry, dir_fd=fd).st_mtime > max_age:
+                    os.unlink(entry, dir_fd=fd)
+
+
+def drop_stale_temps(target: Path, max_age: float = STALE_TEMP_SECONDS) -> None:
+    """Remove ``.<name>.<random>.tmp`` files of ``target`` older than ``max_age`` seconds (a killed write's)."""
+    if not target.parent.exists():
+        return
+    with open_folder(target.parent) as fd:
+        _drop_stale_at(fd, target.name, max_age)
+
+
+def discard_backup(path: str | os.PathLike[str]) -> None:
+    """Drop the backup or marker of ``path`` and its leftover temporary files (uninstall, after restoring)."""
+    target = Path(path)
+    if not target.parent.exists():
+        return
+    with open_folder(target.parent) as fd:
+        for name in (target.name + BACKUP_SUFFIX, target.name + CREATED_SUFFIX):
+            if _trusted(fd, name, str(target.parent / name), "backup") is not None:
+                os.unlink(name, dir_fd=fd)
+        _drop_stale_at(fd, target.name, max_age=-1)
+        os.fsync(fd)
 
 
 def backup_once(path: str | os.PathLike[str]) -> Path | None:
     """Before the first write to ``path``, keep its original; returns the backup's path (None: no original).
 
-    An existing file is copied to ``<file>.bak`` (atomically, with its mode and owner); a missing one gets an
-    empty ``<file>.sipxha-new`` marker instead, so that uninstall knows to remove it rather than restore
-    it. Later calls, concurrent ones included, never overwrite either (the backup is hard-linked into place,
-    never renamed over one): the backup is the original from before any edit.
+    An existing file is copied to ``<file>.bak`` (its mode, owned by root); a missing one gets an empty
+    0600 ``<file>.sipxha-new`` marker instead, so that uninstall knows to remove it rather than restore it.
+    Later calls, concurrent ones included, never overwrite either (the backup is hard-linked into place,
+    never renamed over one). A backup or marker that is not a regular file owned by root (a planted link)
+    is refused.
     """
-    source, backup, marker = Path(path), backup_path(path), created_marker(path)
-    if backup.exists():
-        return backup
-    if marker.exists():
-        return None
-    if not source.exists():
-        atomic_write(marker, b"", mode=0o600)
-        return None
-    drop_stale_temps(backup)
-    fd, tmp = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".tmp", dir=backup.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle, source.open("rb") as original:
-            shutil.copyfileobj(original, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        shutil.copystat(source, tmp)
-        stat = source.stat()
-        if (stat.st_uid, stat.st_gid) != (os.getuid(), os.getgid()):
-            os.chown(tmp, stat.st_uid, stat.st_gid)
-        with contextlib.suppress(FileExistsError):  # never os.replace: a backup made meanwhile is the original
-            os.link(tmp, backup)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    fsync_dir(backup.parent)
+    source = Path(path)
+    backup, marker = backup_path(source), created_marker(source)
+    with open_folder(source.parent) as fd:
+        if _trusted(fd, backup.name, str(backup), "backup") is not None:
+            return backup
+        if _trusted(fd, marker.name, str(marker), "marker") is not None:
+            return None
+        original = read_at(fd, source.name, str(source))
+        if original is None:
+            try:
+                os.close(os.open(marker.name, _CREATE, 0o600, dir_fd=fd))
+            except FileExistsError:
+                _trusted(fd, marker.name, str(marker), "marker")
+            except OSError as err:
+                raise UnsafeFileError(str(marker), f"cannot be written: {_reason(err)}") from None
+            os.fsync(fd)
+            return None
+        info = os.lstat(source.name, dir_fd=fd)
+        _drop_stale_at(fd, backup.name)
+        tmp = _create_temp(fd, backup.name, str(backup), original, None)
+        try:
+            _fchmod_at(fd, tmp, info.st_mode & 0o7777)
+            os.utime(tmp, ns=(info.st_atime_ns, info.st_mtime_ns), dir_fd=fd, follow_symlinks=False)
+            with contextlib.suppress(FileExistsError):  # never os.replace: a backup made meanwhile is the original
+                os.link(tmp, backup.name, src_dir_fd=fd, dst_dir_fd=fd, follow_symlinks=False)
+        except OSError as err:
+            raise UnsafeFileError(str(backup), f"cannot be written: {_reason(err)}") from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp, dir_fd=fd)
+        _trusted(fd, backup.name, str(backup), "backup")
+        os.fsync(fd)
     return backup
+
+
+def leftover_temps(path: str | os.PathLike[str]) -> list[str]:
+    """The temporary files of ``path`` (and of its backup) a killed write left behind."""
+    target = Path(path)
+    if not target.parent.is_dir() or target.parent.is_symlink():
+        return []
+    prefix = f".{target.name}."
+    return sorted(
+        str(target.parent / e) for e in os.listdir(target.parent) if e.startswith(prefix) and e.endswith(".tmp")
+    )

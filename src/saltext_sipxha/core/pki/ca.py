@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from saltext_sipxha.core.errors import PkiError, SigningRefused
-from saltext_sipxha.core.files.atomic import atomic_write, fsync_dir
+from saltext_sipxha.core.files.atomic import atomic_write, remove
 from saltext_sipxha.core.pki.issued import IssuedCert, IssuedIndex, key_id
 from saltext_sipxha.core.pki.keys import PrivateKey, generate_key, key_to_pem, load_key, public_der, weakness
 from saltext_sipxha.core.pki.names import san_extension
@@ -284,20 +283,12 @@ class CertificateAuthority:
 def write_private(path: Path, data: bytes) -> None:
     """Replace ``path`` atomically with a file that is 0600 and the caller's from its first byte on.
 
-    Unlike :func:`atomic_write`, an existing file's mode and owner are not kept (an archive of the CA key
-    written over a 0644 file stays 0600), and a symlink at ``path`` is replaced, never followed.
+    Unlike :func:`atomic_write`'s default, an existing file's mode and owner are not kept (an archive of the
+    CA key written over a 0644 file stays 0600), and a symlink at ``path`` is replaced, never followed.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # 0600
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
+    if path.is_symlink():
+        remove(path)
+    atomic_write(path, data, mode=0o600, owner=(os.geteuid(), os.getegid()))
 
 
 def _ca_key_usage() -> x509.KeyUsage:

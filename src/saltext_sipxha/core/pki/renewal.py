@@ -13,6 +13,9 @@ from typing import Any
 
 from cryptography import x509
 
+from saltext_sipxha.core.errors import UnsafeFileError
+from saltext_sipxha.core.files.change import read_file
+from saltext_sipxha.core.files.owner import resolve_owner
 from saltext_sipxha.core.pki.keys import PrivateKey, generate_key
 from saltext_sipxha.core.pki.names import planned_names
 from saltext_sipxha.core.pki.servercert import (
@@ -78,12 +81,12 @@ def assess(fleet: Fleet, minion_id: str, ca_pem: str | None, now: datetime.datet
 
 def _ca_reason(layout: SslLayout, ca_pem: str) -> str | None:
     try:
-        installed = layout.ca_file.read_text(encoding="ascii")
-    except FileNotFoundError:
+        data = read_file(layout.ca_file)
+    except UnsafeFileError:
+        data = b""
+    if data is None:
         return f"CA certificate {layout.ca_file.name} not installed"
-    except (OSError, UnicodeDecodeError):
-        installed = None
-    if installed != ca_pem:
+    if data != ca_pem.encode():
         return f"CA certificate {layout.ca_file.name} differs from the CA's"
     return hash_link_reason(layout, x509.load_pem_x509_certificate(ca_pem.encode()))
 
@@ -92,14 +95,15 @@ def apply(assessment: Assessment, fleet: Fleet, ca_pem: str, sign: Signer) -> di
     """Renew (new key when needed, CSR, signature, install) or just install the CA; returns a diff."""
     if assessment.up_to_date:
         return {}
+    owner = resolve_owner(fleet.service.user, fleet.service.group)
     key, new_key = assessment.key, None
     if assessment.reasons:
         if assessment.key_reason or key is None:
             key = new_key = generate_key(fleet.pki)
         cert_pem, ca_pem = sign(build_csr(key, assessment.fqdn, assessment.names))
     else:
-        cert_pem = assessment.layout.cert.read_text(encoding="ascii")
-    files = install(assessment.layout, new_key, cert_pem, ca_pem)
+        cert_pem = (read_file(assessment.layout.cert) or b"").decode("ascii")
+    files = install(assessment.layout, new_key, cert_pem, ca_pem, owner)
     new = read_cert(assessment.layout.cert)
     return {
         "reasons": assessment.summary(),

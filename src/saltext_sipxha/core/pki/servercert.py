@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from saltext_sipxha.core.errors import PkiError, UnsafeFileError
-from saltext_sipxha.core.files.atomic import atomic_write, backup_once, fsync_dir
+from saltext_sipxha.core.files.atomic import Owner, require_folder
+from saltext_sipxha.core.files.change import FileChange, apply_changes, read_file
 from saltext_sipxha.core.pki.keys import PrivateKey, key_to_pem, load_key, matches_spec, public_der, weakness
 from saltext_sipxha.core.pki.names import names_of, san_extension, subject_hashes
 from saltext_sipxha.core.plan.settings import PkiSettings
@@ -63,20 +64,19 @@ class SslLayout:
 
 def read_cert(path: Path) -> x509.Certificate | None:
     """The PEM certificate at ``path``, None when absent; :class:`UnsafeFileError` when unreadable."""
-    try:
-        return x509.load_pem_x509_certificate(path.read_bytes())
-    except FileNotFoundError:
+    data = read_file(path)
+    if data is None:
         return None
+    try:
+        return x509.load_pem_x509_certificate(data)
     except ValueError as err:
         raise UnsafeFileError(str(path), f"not a PEM certificate ({err})") from err
 
 
 def read_key(path: Path) -> PrivateKey | None:
     """The unencrypted PEM key at ``path`` (sipX reads it without a passphrase), None when absent."""
-    try:
-        return load_key(path.read_bytes(), None, str(path))
-    except FileNotFoundError:
-        return None
+    data = read_file(path)
+    return None if data is None else load_key(data, None, str(path))
 
 
 def key_reason(key: PrivateKey | None, pki: PkiSettings) -> str | None:
@@ -152,30 +152,31 @@ def describe(cert: x509.Certificate | None) -> dict[str, Any] | None:
     }
 
 
-def install(layout: SslLayout, new_key: PrivateKey | None, cert_pem: str, ca_pem: str) -> list[str]:
+def install(
+    layout: SslLayout, new_key: PrivateKey | None, cert_pem: str, ca_pem: str, key_owner: Owner | None = None
+) -> list[str]:
     """Install a new key (if any), the certificate and the CA with its hash link; returns changed paths.
 
-    The originals are kept once as ``*.bak`` (for ``sipxha.uninstall``). The key is written before
-    the certificate that matches it.
+    One all-or-nothing set through :func:`~saltext_sipxha.core.files.change.apply_changes` (originals kept
+    once as ``*.bak`` for ``sipxha.uninstall``). The key is 0600 and owned by ``key_owner`` from its first
+    byte, and renamed into place before the certificate that matches it. A linked ``ssl`` or ``authorities``
+    folder is refused.
     """
     cert = x509.load_pem_x509_certificate(cert_pem.encode())
     ca_cert = x509.load_pem_x509_certificate(ca_pem.encode())
     if new_key is not None and public_der(cert.public_key()) != public_der(new_key):
         raise PkiError("the signed certificate does not match the new key")
+    for folder in (layout.ssl_dir, layout.authorities):
+        require_folder(folder)
     layout.authorities.mkdir(mode=0o755, parents=True, exist_ok=True)
-    changed = []
+    changes = []
     if new_key is not None:
-        backup_once(layout.key)
-        atomic_write(layout.key, key_to_pem(new_key), mode=0o600)
-        os.chmod(layout.key, 0o600)
-        changed.append(str(layout.key))
+        key = key_to_pem(new_key)
+        changes.append(FileChange(str(layout.key), read_file(layout.key), key, 0o600, key_owner, secret=True))
     for path, data in ((layout.cert, cert_pem.encode()), (layout.ca_file, ca_pem.encode())):
-        if not path.exists() or path.read_bytes() != data:
-            backup_once(path)
-            atomic_write(path, data, mode=0o644)
-            changed.append(str(path))
-    changed += link_ca(layout, ca_cert)
-    return changed
+        changes.append(FileChange(str(path), read_file(path), data))
+    changes += link_changes(layout, ca_cert)
+    return [change.path for change in apply_changes(changes)]
 
 
 def _our_links(layout: SslLayout) -> dict[str, list[str]]:
@@ -204,33 +205,28 @@ def hash_link_reason(layout: SslLayout, ca_cert: x509.Certificate) -> str | None
     return f"stale hash link {', '.join(stale)}" if stale else None
 
 
-def link_ca(layout: SslLayout, ca_cert: x509.Certificate) -> list[str]:
+def link_changes(layout: SslLayout, ca_cert: x509.Certificate) -> list[FileChange]:
     """Point ``<hash>.N`` at the CA file for both OpenSSL hashes (>= 1.0 and 0.9.x, like ``c_rehash
-    -compat``); drop its stale links. Returns the links created or removed."""
+    -compat``) and drop its stale links: the planned link changes (applied with the rest of the set)."""
     target, wanted, links = layout.ca_file.name, subject_hashes(ca_cert), _our_links(layout)
-    changed = []
-    for value, names in links.items():
-        if value not in wanted:
-            for name in names:
-                (layout.authorities / name).unlink()
-                changed.append(str(layout.authorities / name))
+    encoded = os.fsencode(target)
+    changes = [
+        FileChange(str(layout.authorities / name), encoded, None, link=True)
+        for value, names in links.items()
+        if value not in wanted
+        for name in names
+    ]
     for value in dict.fromkeys(wanted):
         if value not in links:
-            changed.append(_new_link(layout.authorities, value, target))
-    if changed:
-        fsync_dir(layout.authorities)
-    return changed
+            changes.append(FileChange(str(_free_slot(layout.authorities, value, target)), None, encoded, link=True))
+    return changes
 
 
-def _new_link(folder: Path, value: str, target: str) -> str:
+def _free_slot(folder: Path, value: str, target: str) -> Path:
     for slot in range(MAX_HASH_SLOTS):
         link = folder / f"{value}.{slot}"
         if not link.exists() and not link.is_symlink():
-            tmp = folder / f".{link.name}.tmp"
-            tmp.unlink(missing_ok=True)
-            os.symlink(target, tmp)
-            os.replace(tmp, link)
-            return str(link)
+            return link
     raise UnsafeFileError(str(folder), f"no free {value}.N hash slot for {target}")
 
 

@@ -116,6 +116,8 @@ class ServiceSettings:
     manage: bool = True
     restart: str = "rolling"  #: rolling (the master restarts one server at a time) | immediate | never
     restart_command: str | None = None  #: a shell command restarting sipX here, instead of the service module
+    user: str = "sipxchange"  #: owns ssl.key (the sipX daemons run as it)
+    group: str = "sipxchange"
 
 
 @dataclass(frozen=True)
@@ -320,6 +322,8 @@ def read_service(node: Node) -> ServiceSettings:
         manage=node.boolean("manage", ServiceSettings.manage),
         restart=node.choice("restart", RESTART_MODES, ServiceSettings.restart),
         restart_command=node.optional_string("restart_command"),
+        user=node.string("user", ServiceSettings.user),
+        group=node.string("group", ServiceSettings.group),
     )
 
 

@@ -141,4 +141,4 @@ def plan_dhcp(fleet: Fleet, minion_id: str) -> FileChange | None:
     if not Path(path).parent.is_dir():
         installed = f"is {fleet.dhcp.service} installed (sipxha:dhcp:config)?"
         raise NotInstalledError(f"{path}: its folder does not exist: {installed}")
-    return FileChange(path, read_file(path), new, mode=0o644)
+    return FileChange(path, read_file(path), new)  # a new file gets 0644
