@@ -222,6 +222,11 @@ def link_changes(layout: SslLayout, ca_cert: x509.Certificate) -> list[FileChang
     return changes
 
 
+def link_ca(layout: SslLayout, ca_cert: x509.Certificate) -> list[str]:
+    """Apply :func:`link_changes` alone; returns the links created or removed."""
+    return [change.path for change in apply_changes(link_changes(layout, ca_cert))]
+
+
 def _free_slot(folder: Path, value: str, target: str) -> Path:
     for slot in range(MAX_HASH_SLOTS):
         link = folder / f"{value}.{slot}"

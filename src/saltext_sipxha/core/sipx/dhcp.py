@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from saltext_sipxha.core.errors import NotInstalledError, UnsafeFileError
+from saltext_sipxha.core.files.atomic import atomic_write
 from saltext_sipxha.core.files.change import FileChange, read_file
 from saltext_sipxha.core.plan.fleet import Fleet
 from saltext_sipxha.core.plan.settings import DHCP_SOFTWARE, EXTERNAL
@@ -119,7 +120,7 @@ def check_config(software: str, data: bytes) -> None:
     it rejects it (the live file is never touched)."""
     with tempfile.TemporaryDirectory(prefix="sipxha-dhcp-") as folder:
         path = os.path.join(folder, "dhcp.conf")
-        Path(path).write_bytes(data)
+        atomic_write(path, data, mode=0o600)
         argv = check_argv(software, path)
         try:
             result = subprocess.run(argv, capture_output=True, text=True, timeout=CHECK_TIMEOUT, check=False)
