@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, TypeVar
 
+import salt.pillar
 from salt.exceptions import CommandExecutionError, SaltException
 
 from saltext_sipxha.core.errors import PillarError, SipxhaError
@@ -69,3 +70,18 @@ def run_state(name: str, body: Callable[[dict[str, Any]], Any]) -> dict[str, Any
     except SaltException as err:
         ret.update(result=False, changes={}, comment=str(err))
     return ret
+
+
+def fleet_of_minion(opts: Mapping[str, Any], minion_id: str) -> Fleet:
+    """On the master: the plan of ``minion_id``, compiled here from master-side data only.
+
+    The pillar is compiled for ``minion_id`` with the grains ``{"id": minion_id}`` only, never with the
+    grains the minion reported: ``grains.setval`` would otherwise steer the plan (the names the CA grants,
+    what a rollout restarts) through a pillar that uses grains or grain-targeted pillar top files
+    (docs/pki.md, trust model).
+    """
+    saltenv = opts.get("saltenv") or "base"
+    pillar = salt.pillar.Pillar(opts, {"id": minion_id}, minion_id, saltenv).compile_pillar()
+    if pillar.get("_errors"):
+        raise PillarError("sipxha", f"the master could not compile the pillar of {minion_id}: {pillar['_errors']}")
+    return build_plan(pillar.get("sipxha"))

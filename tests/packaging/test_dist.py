@@ -64,6 +64,7 @@ def test_sdist_is_the_whole_project(dist):
         "Makefile",
         "states/sipxha/init.sls",
         "states/sipxha/reactor/cert_expiring.sls",
+        "states/sipxha/reactor/restart_needed.sls",
         "examples/master.d/sipxha.conf",
         "docs/conf.py",
         "docs/index.md",
@@ -81,7 +82,10 @@ def test_wheel_ships_formula_pillar_example_license_and_entry_point(dist):
         metadata = next(archive.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
     shipped = {n.split("saltext_sipxha/formula/", 1)[1] for n in names if "saltext_sipxha/formula/" in n}
     in_repo = {str(p.relative_to(REPO / "states")) for p in (REPO / "states").rglob("*.sls")}
-    assert in_repo <= shipped and {"sipxha/reactor/cert_expiring.sls", "pillar.example"} <= shipped
+    assert (
+        in_repo <= shipped
+        and {"sipxha/reactor/cert_expiring.sls", "sipxha/reactor/restart_needed.sls", "pillar.example"} <= shipped
+    )
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "[salt.loader]" in entry_points and "saltext_sipxha = saltext_sipxha" in entry_points
     for folder in ("modules", "states", "runners", "beacons", "pillar"):

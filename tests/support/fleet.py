@@ -5,7 +5,8 @@ Used by the integration tests (``tests/integration/conftest.py``) and by the dem
 - ``fleet.master``: the salt-factories master (``interface`` 127.0.0.1, random ports). Its ``file_roots``
   are the repo's ``states/`` (the formula) plus ``sipx_fleet.state_root``; ``pillar_roots`` is
   ``sipx_fleet.pillar_root``; ``peer_run`` allows ``sipxha_ca.sign`` and ``sipxha_ca.ca_cert``; the reactor
-  maps ``sipxha/cert/*`` to ``states/sipxha/reactor/cert_expiring.sls``; ``sipxha_ca`` keeps the CA under
+  maps ``sipxha/cert/*`` to ``states/sipxha/reactor/cert_expiring.sls`` and ``sipxha/restart/needed`` to
+  ``restart_needed.sls`` (``sipxha.rollout``); ``sipxha_ca`` keeps the CA under
   ``<root>/ca`` (initialised at start).
 - ``fleet.minions``: ``{"sipxpbx1": factory, "sipxpbx2": ..., "sipxpbx3": ...}`` (sipxpbx1 the MS).
 - ``fleet.etc(minion_id)`` / ``.ssl(minion_id)``: the minion's sandboxed ``/etc/sipxpbx`` and ssl folder,
@@ -76,9 +77,11 @@ class SipxFleet:
             server["paths"] = {"etc": str(self.etc(minion_id)), "ssl": str(self.ssl(minion_id))}
         return pillar
 
-    def set_pillar(self, sipxha: dict[str, Any] | None, extra: dict[str, Any] | None = None) -> None:
+    def set_pillar(
+        self, sipxha: dict[str, Any] | None, extra: dict[str, Any] | None = None, per_minion: dict | None = None
+    ) -> None:
         """Make ``sipxha`` the pillar of the whole fleet (and the master) and refresh every minion."""
-        self.write_pillar(sipxha, extra)
+        self.write_pillar(sipxha, extra, per_minion)
         ret = self.salt("*", "saltutil.refresh_pillar", "wait=True")
         assert ret.returncode == 0, ret
 
@@ -98,12 +101,20 @@ class SipxFleet:
             time.sleep(0.5)
         raise TimeoutError(f"minions still running jobs after {timeout}s")
 
-    def write_pillar(self, sipxha: dict[str, Any] | None, extra: dict[str, Any] | None = None) -> None:
-        """Write the pillar files only (the master reads them on the next pillar compile)."""
+    def write_pillar(
+        self, sipxha: dict[str, Any] | None, extra: dict[str, Any] | None = None, per_minion: dict | None = None
+    ) -> None:
+        """Write the pillar files only (the master reads them on the next pillar compile); ``per_minion``
+        (``{minion_id: pillar}``) is merged into that minion's pillar only."""
         data = dict(extra or {})
         if sipxha is not None:
             data["sipxha"] = sipxha
-        (self.pillar_root / "top.sls").write_text("base:\n  '*':\n    - sipxha\n", encoding="utf-8")
+        top = "base:\n  '*':\n    - sipxha\n"
+        for minion_id, own in (per_minion or {}).items():
+            top += f"  '{minion_id}':\n    - own_{minion_id}\n"
+            with open(self.pillar_root / f"own_{minion_id}.sls", "w", encoding="utf-8") as handle:
+                salt.utils.yaml.safe_dump(own, handle, default_flow_style=False)
+        (self.pillar_root / "top.sls").write_text(top, encoding="utf-8")
         with open(self.pillar_root / "sipxha.sls", "w", encoding="utf-8") as handle:
             salt.utils.yaml.safe_dump(data, handle, default_flow_style=False)
 
@@ -129,7 +140,10 @@ def _master_config(root: Path, pillar_root: Path, state_root: Path) -> dict[str,
         "pillar_roots": {"base": [str(pillar_root)]},
         "peer_run": {".*": ["sipxha_ca.sign", "sipxha_ca.ca_cert"]},
         "ext_pillar": [{"sipxha_ca": {}}],
-        "reactor": [{"sipxha/cert/*": [str(REPO / "states" / "sipxha" / "reactor" / "cert_expiring.sls")]}],
+        "reactor": [
+            {"sipxha/cert/*": [str(REPO / "states" / "sipxha" / "reactor" / "cert_expiring.sls")]},
+            {"sipxha/restart/needed": [str(REPO / "states" / "sipxha" / "reactor" / "restart_needed.sls")]},
+        ],
         "sipxha_ca": {"dir": str(root / "ca"), "passphrase_file": str(root / "ca-passphrase")},
         "open_mode": False,
         "log_level_logfile": "info",

@@ -23,7 +23,7 @@ def _state_functions() -> list[tuple[str, str, str]]:
             if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__virtualname__" for t in node.targets)
         )
         for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and node.name != "mod_watch":
                 found.append((virtualname, node.name, ast.get_docstring(node) or ""))
     return found
 

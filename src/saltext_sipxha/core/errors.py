@@ -47,3 +47,7 @@ class PkiError(SipxhaError):
 
 class NotInstalledError(SipxhaError):
     """Software the plan needs on this server is not installed (its folder or program is missing)."""
+
+
+class RolloutError(SipxhaError):
+    """A rolling restart could not go on (a restart failed, a lock is held); what was done is reported."""

@@ -64,9 +64,10 @@ def sls_context() -> dict[str, Any]:
     answer is ``{"error": "Invalid sipxha pillar: <key>: ..."}`` and the SLS renders only the
     ``sipxha.plan_valid`` state, which fails naming the key, so nothing is written anywhere.
 
-    ``server``: this minion is a sipX server of the fleet; ``service``: the sipX service's ``name`` and
-    ``manage``; ``dhcp``: ``here`` (this minion runs DHCP), the DHCP ``service`` and the ``others`` (Kea's,
-    ISC's) that every other sipX server stops too; ``dns``: the ``zonefile`` path when this minion writes
+    ``server``: this minion is a sipX server of the fleet; ``service``: the sipX service's ``name``,
+    ``manage``, ``restart`` (mode) and ``restart_command`` (whether one is set); ``dhcp``: ``here`` (this
+    minion runs DHCP), the DHCP ``service`` and the ``others`` (Kea's, ISC's) that every other sipX server
+    stops too; ``dns``: the ``zonefile`` path when this minion writes
     the zone file, the ``nsupdate`` zone when that mode is set.
 
     CLI Example:
@@ -85,7 +86,12 @@ def sls_context() -> dict[str, Any]:
         "error": None,
         "minion_id": minion_id,
         "server": fleet.get_server(minion_id) is not None,
-        "service": {"name": fleet.service.name, "manage": fleet.service.manage},
+        "service": {
+            "name": fleet.service.name,
+            "manage": fleet.service.manage,
+            "restart": fleet.service.restart,
+            "restart_command": fleet.service.restart_command is not None,  # whether one is set, never its text
+        },
         "dhcp": {
             "here": is_dhcp_server(fleet, minion_id),
             "service": fleet.dhcp.service,

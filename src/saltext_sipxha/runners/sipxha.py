@@ -1,18 +1,38 @@
-"""Runner ``sipxha``: the fleet's HA verification collected from every server into one table.
+"""Runner ``sipxha``: the fleet's HA verification table, and the rolling restart of the fleet.
 
-Each server runs ``sipxha.verify`` (its files, certificate, DHCP, and DNS and SIP failover as seen from
-there); this runner gathers the reports and renders them with :mod:`saltext_sipxha.core.verify.fleet_table`.
+``verify``: each server runs ``sipxha.verify`` (its files, certificate, DHCP, and DNS and SIP failover as
+seen from there); this runner gathers the reports and renders them with
+:mod:`saltext_sipxha.core.verify.fleet_table`.
+
+``rollout``: the servers whose restart marker is set (read from the minions, never from an event) are
+restarted one at a time, drained from DNS around it (:mod:`saltext_sipxha.core.rollout.rolling`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import salt.client
+import salt.utils.event
+import salt.utils.minions
 
+from saltext_sipxha.core.errors import RolloutError, SipxhaError
+from saltext_sipxha.core.plan.fleet import Fleet, Server
+from saltext_sipxha.core.rollout.lock import rollout_lock
+from saltext_sipxha.core.rollout.rolling import Check, Effects, Outcome, plan_steps, roll, rollout_order
 from saltext_sipxha.core.verify.fleet_table import fleet_ok, fleet_table
+from saltext_sipxha.core.verify.sipprobe import probe
+from saltext_sipxha.saltbridge import fleet_of_minion, translate
 
 __virtualname__ = "sipxha"
+log = logging.getLogger(__name__)
 
 
 def __virtual__():
@@ -58,3 +78,179 @@ def verify(  # noqa: PLR0917 (Salt passes CLI keyword arguments positionally-cap
     if table:
         return fleet_table(results)
     return {"ok": fleet_ok(results), "servers": results}
+
+
+FAILED_EVENT = "sipxha/rollout/failed"
+DONE_EVENT = "sipxha/rollout/done"
+
+
+def rollout(test: bool = False, minion: str | None = None, timeout: int = 120) -> dict[str, Any]:
+    """
+    Restart every server that needs it (``service:restart: rolling``) one at a time, without downtime.
+
+    Servers needing a restart are those whose restart marker is set, read from the minions themselves
+    (a forged ``sipxha/restart/needed`` event can at most start a rollout that finds nothing to do).
+    In a stable order (distributed servers by index, the master last), each server is drained (left out
+    of every SRV RRset; not when none of its peers answers), kept serving for ``rollout:drain_wait``
+    seconds, restarted (``service:restart_command`` or the service module), probed with SIP OPTIONS on
+    its proxy, registrar and auth-proxy ports (TCP, and UDP where DNS offers UDP) until it answers, at
+    most ``rollout:health_timeout`` seconds, undrained, and its marker cleared. One line per step is
+    printed as it happens.
+
+    A server that does not come back healthy stops the rollout: it stays drained, the servers after it
+    are not touched, the return and the event ``sipxha/rollout/failed`` name it and the failed check.
+    Run ``salt-run sipxha.rollout`` again once it is fixed: it starts with that server.
+
+    One rollout at a time, fleet-wide: a second one started while one runs is refused (the running one
+    asks the minions again before it ends, so a server marked meanwhile is still restarted).
+
+    test
+        Print the plan (order, steps, the DNS changes of each drain) and change nothing.
+
+    minion
+        A server whose pillar gives the plan (default: the first minion with a ``sipxha:domain`` pillar).
+
+    timeout
+        Seconds to wait for each minion call (a restart included).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run sipxha.rollout test=True
+        salt-run sipxha.rollout
+    """
+    # not decorated: Salt injects __jid_event__ into the globals of the function it finds, i.e. this module's
+    try:
+        return _rollout(bool(test), minion, int(timeout), _progress_to(__jid_event__))
+    except SipxhaError as err:
+        raise translate(err) from err
+
+
+def _rollout(test: bool, minion: str | None, timeout: int, progress: Callable[[str], None]) -> dict[str, Any]:
+    fleet = fleet_of_minion(__opts__, minion or _any_fleet_minion())
+    folder = Path(__opts__["cachedir"]) / "sipxha"
+    with salt.client.get_local_client(__opts__["conf_file"]) as client:
+        calls = _Calls(client, fleet, timeout)
+        if test:
+            return _plan(fleet, calls, _left_drained(folder), progress)
+        owner = {"pid": os.getpid(), "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        with rollout_lock(folder / "rollout.lock", owner):
+            outcome = roll(fleet, calls.pending, calls.effects(folder, progress), first=_left_drained(folder))
+    return _finish(outcome, progress)
+
+
+def _any_fleet_minion() -> str:
+    found = salt.utils.minions.CkMinions(__opts__).check_minions("sipxha:domain:*", "pillar")
+    minions = sorted(found.get("minions", []))
+    if not minions:
+        raise RolloutError("no minion with a sipxha:domain pillar is known to the master; pass minion=<id>")
+    return minions[0]
+
+
+def _progress_to(jid_event: Any) -> Callable[[str], None]:
+    """One printed line per step (Salt's runner progress event), also in the master's log.
+
+    ``jid_event`` is this run's ``__jid_event__``, taken at the start: the reactor runs runners in one
+    process, and each run re-binds the module's global to its own (a weak proxy that dies with it).
+    """
+
+    def progress(line: str) -> None:
+        log.info("sipxha.rollout: %s", line)
+        with contextlib.suppress(ReferenceError):
+            jid_event.fire_event({"message": line}, "progress")
+
+    return progress
+
+
+def _left_drained(folder: Path) -> str | None:
+    """The server a failed rollout left drained (it goes first next time)."""
+    try:
+        return json.loads((folder / "rollout.json").read_text(encoding="utf-8")).get("drained")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _plan(fleet: Fleet, calls: _Calls, left: str | None, progress: Callable[[str], None]) -> dict[str, Any]:
+    servers = list(rollout_order(fleet, calls.pending()))
+    servers.sort(key=lambda s: s.minion_id != left)
+    plan = plan_steps(fleet, servers)
+    for item in plan:
+        progress(f"would restart {item['server']} ({item['role']}): " + "; ".join(item["steps"]))
+    if not plan:
+        progress("no server needs a restart: nothing to do")
+    note = {"left_drained": left} if left else {}
+    return {"test": True, "order": [s.minion_id for s in servers], "plan": plan, **note}
+
+
+def _finish(outcome: Outcome, progress: Callable[[str], None]) -> dict[str, Any]:
+    summary = outcome.to_dict()
+    event = salt.utils.event.get_master_event(__opts__, __opts__["sock_dir"], listen=False)
+    event.fire_event(summary, FAILED_EVENT if outcome.failed else DONE_EVENT)
+    if outcome.failed:
+        __context__["retcode"] = 1
+    elif not outcome.done:
+        progress("no server needs a restart: nothing to do")
+    return summary
+
+
+class _Calls:
+    """The rollout's side effects through Salt: minion calls, SIP probes from the master, the clock."""
+
+    def __init__(self, client: Any, fleet: Fleet, timeout: int) -> None:
+        self.client, self.fleet, self.timeout = client, fleet, timeout
+        self.ids = [server.minion_id for server in fleet.servers]
+
+    def call(self, minion_id: str, fun: str, **kwarg: Any) -> Any:
+        """One minion's answer; :class:`RolloutError` when it does not answer or the function failed."""
+        ret = self.client.cmd(minion_id, fun, kwarg=kwarg, timeout=self.timeout, full_return=True)
+        answer = ret.get(minion_id)
+        if not isinstance(answer, dict) or "ret" not in answer:
+            raise RolloutError(f"{minion_id} did not answer {fun} within {self.timeout} s")
+        if answer.get("retcode", 0) != 0:
+            raise RolloutError(f"{fun} on {minion_id} failed: {answer['ret']}")
+        return answer["ret"]
+
+    def pending(self) -> list[str]:
+        """The servers whose restart marker is set, as the minions themselves say."""
+        ret = self.client.cmd(self.ids, "sipxha_restart.pending", tgt_type="list", timeout=self.timeout)
+        return [minion_id for minion_id, marker in ret.items() if isinstance(marker, dict)]
+
+    def dns_minions(self, server: Server) -> list[str]:
+        """Where DNS changes: the zone-file minion (zone-file mode) and the server itself (nsupdate mode)."""
+        dns = self.fleet.dns
+        return [m for m in (dns.zonefile.minion if dns.zonefile else None, dns.nsupdate and server.minion_id) if m]
+
+    def effects(self, folder: Path, progress: Any) -> Effects:
+        state = folder / "rollout.json"
+
+        def drain(server: Server, ids: frozenset[str]) -> str:
+            if ids:
+                state.write_text(json.dumps({"drained": server.minion_id}), encoding="utf-8")
+            done = [self._drain_at(minion_id, sorted(ids)) for minion_id in self.dns_minions(server)]
+            if not ids:
+                state.unlink(missing_ok=True)
+            return "; ".join(done) or "no DNS managed by sipxha"
+
+        def restart(server: Server) -> str:
+            return str(self.call(server.minion_id, "sipxha_restart.restart"))
+
+        def check(server: Server, item: Check, seconds: float) -> str | None:
+            result = probe(server.fqdn, item.port, item.transport, seconds, address=server.address)
+            return None if result.reachable else result.reason
+
+        return Effects(
+            drain=drain, restart=restart, probe=check,
+            clear=lambda server: self.call(server.minion_id, "sipxha_restart.clear"),
+            sleep=time.sleep, clock=time.monotonic, progress=progress,
+        )  # fmt: skip
+
+    def _drain_at(self, minion_id: str, ids: list[str]) -> str:
+        report = self.call(minion_id, "sipxha_restart.drain_dns", drained=ids)
+        parts = []
+        if "nsupdate" in report:
+            parts.append(f"nsupdate: {len(report['nsupdate']['changes'])} RRset(s) changed")
+        if "zonefile" in report:
+            zone = report["zonefile"]
+            parts.append(f"zone file: serial {zone['serial']}" if zone["changed"] else "zone file: unchanged")
+        return ", ".join(parts) or f"no DNS changed from {minion_id}"

@@ -24,16 +24,15 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import salt.pillar
 from cryptography.hazmat.primitives import serialization
 
 from saltext_sipxha.core.errors import PillarError, PkiError, SipxhaError
 from saltext_sipxha.core.pki.ca import CA_DAYS, CertificateAuthority, master_ca
 from saltext_sipxha.core.pki.policy import plan_for
-from saltext_sipxha.core.plan.fleet import Fleet, build_plan
+from saltext_sipxha.core.plan.fleet import Fleet
 from saltext_sipxha.core.plan.reader import Node
 from saltext_sipxha.core.plan.settings import PkiSettings, read_pki
-from saltext_sipxha.saltbridge import salt_errors
+from saltext_sipxha.saltbridge import fleet_of_minion, salt_errors
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +50,9 @@ def _ca() -> CertificateAuthority:
 
 
 def _fleet_of(minion_id: str) -> Fleet:
-    """The plan the CA authorises ``minion_id`` against, compiled here on the master from master-side data only.
-
-    The pillar is compiled for ``minion_id`` with the grains ``{"id": minion_id}`` only, never with the
-    grains the minion reported: ``grains.setval`` would otherwise steer the names granted, through a
-    pillar that uses grains or grain-targeted pillar top files (docs/pki.md, trust model).
-    """
-    saltenv = __opts__.get("saltenv") or "base"
-    pillar = salt.pillar.Pillar(__opts__, {"id": minion_id}, minion_id, saltenv).compile_pillar()
-    if pillar.get("_errors"):
-        raise PillarError("sipxha", f"the master could not compile the pillar of {minion_id}: {pillar['_errors']}")
-    return build_plan(pillar.get("sipxha"))
+    """The plan the CA authorises ``minion_id`` against (:func:`saltbridge.fleet_of_minion`: compiled here on
+    the master from master-side data only, never with the grains the minion reported)."""
+    return fleet_of_minion(__opts__, minion_id)
 
 
 @salt_errors

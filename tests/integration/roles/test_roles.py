@@ -90,7 +90,9 @@ def test_services_only_when_managed(fleet):
     assert set(shown.data) == set(fleet.minions), shown
     for minion_id, sls in shown.data.items():
         service = sls["sipxha-service"]["service"]
-        assert "running" in service and {"sipxha": "sipxha-role"} in _arg(service, "watch")
+        assert "running" in service and {"sipxha": "sipxha-role"} in _arg(service, "require")
+        restart = sls["sipxha-restart"]["sipxha_service"]  # restarts (or marks) as service:restart says
+        assert "restart" in restart and {"sipxha_pki": "sipxha-pki-certificate"} in _arg(restart, "watch")
         dhcp_service = sls["sipxha-dhcp-service"]["service"]
         assert ("running" if minion_id == "sipxpbx2" else "dead") in dhcp_service
         assert _arg(dhcp_service, "name") == "kea-dhcp4-server"
@@ -99,6 +101,7 @@ def test_services_only_when_managed(fleet):
     fleet.set_pillar(fleet.default_pillar())
     unmanaged = fleet.salt("sipxpbx1", "state.show_sls", "sipxha").data  # one minion: not keyed by id
     assert "sipxha-service" not in unmanaged and "sipxha-dhcp-service" not in unmanaged
+    assert "sipxha-restart" not in unmanaged
 
 
 def test_dhcp_on_a_minion_that_is_not_a_sipx_server(fleet):

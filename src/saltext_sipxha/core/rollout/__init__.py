@@ -1,0 +1,1 @@
+"""Changes without downtime: restart markers, the fleet-wide lock and the rolling restart itself."""

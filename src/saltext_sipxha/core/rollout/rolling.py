@@ -1,0 +1,237 @@
+"""The rolling restart: one server at a time, drained before and undrained after its restart.
+
+Pure orchestration: every side effect (DNS, restart, SIP probe, marker, clock, progress lines) is passed in
+as :class:`Effects`, so the order of steps and every failure path are unit-tested without a fleet.
+
+For each server that needs a restart, in :func:`rollout_order` (distributed servers by index, the master
+last): drain (DNS without it, unless no peer answers: then it is not drained, and the line says so), wait
+``rollout:drain_wait``, restart, wait until every :func:`health_checks` answers SIP OPTIONS within
+``rollout:health_timeout``, undrain, clear its marker. A server that does not come back stops the
+rollout: it stays drained, the servers after it are not touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from saltext_sipxha.core.dns.records import Record, drained_set, group, planned_records
+from saltext_sipxha.core.errors import SipxhaError
+from saltext_sipxha.core.plan.fleet import Fleet, Server
+
+PROBE_TIMEOUT = 1.0  #: seconds one OPTIONS probe waits (a health round is bounded by health_timeout)
+PROBE_PAUSE = 0.2  #: seconds between two rounds of health probes
+
+
+@dataclass(frozen=True)
+class Check:
+    """One health check of a restarted server: SIP OPTIONS to one of its ports over one transport."""
+
+    role: str  #: proxy | registrar | authproxy
+    port: int
+    transport: str  #: tcp | udp
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.port}/{self.transport}"
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What a rollout does to the world; the runner passes Salt-backed ones, the tests fakes."""
+
+    drain: Callable[[Server, frozenset[str]], str]  #: DNS as planned without these ids (for a server); a summary
+    restart: Callable[[Server], str]  #: restart sipX on the server (raise SipxhaError on failure); how
+    probe: Callable[[Server, Check, float], str | None]  #: None when it answers, else the reason
+    clear: Callable[[Server], None]  #: remove the server's restart marker
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]  #: monotonic seconds
+    progress: Callable[[str], None] = lambda line: None  #: one line per step, as it happens
+
+
+@dataclass
+class Outcome:
+    """What the rollout did: per server, and where it stopped."""
+
+    done: list[str] = field(default_factory=list)
+    failed: dict[str, Any] | None = None  #: {"server", "step", "check", "reason"} of the server that stopped it
+    lines: list[str] = field(default_factory=list)
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "restarted": self.done, "failed": self.failed, "steps": self.lines,
+                "timings": self.timings}  # fmt: skip
+
+
+def rollout_order(fleet: Fleet, pending: Iterable[str]) -> tuple[Server, ...]:
+    """The servers of ``pending`` in a stable order: distributed servers by index, then the master."""
+    wanted = set(pending)
+    servers = [server for server in fleet.servers if server.minion_id in wanted]
+    return tuple(sorted(servers, key=lambda s: (s.is_master, s.index)))
+
+
+def health_checks(fleet: Fleet, server: Server) -> tuple[Check, ...]:
+    """OPTIONS on the proxy, registrar and auth-proxy ports over TCP, and over UDP where DNS offers UDP."""
+    ports = fleet.ports
+    return (
+        Check("proxy", ports.proxy, "tcp"),
+        Check("proxy", ports.proxy, "udp"),  # _sip._udp.<domain>
+        Check("registrar", ports.registrar, "tcp"),  # registrar names are TCP only
+        Check("authproxy", ports.authproxy, "tcp"),
+        Check("authproxy", ports.authproxy, "udp"),  # _sip._udp.<authproxy name>
+    )
+
+
+def drain_changes(fleet: Fleet, minion_id: str) -> dict[str, list[str]]:
+    """The SRV records draining ``minion_id`` takes out of DNS, per RRset (what ``test=True`` shows)."""
+    before, after = group(planned_records(fleet)), group(planned_records(fleet, {minion_id}))
+    gone: dict[str, list[str]] = {}
+    for key, rrset in before.items():
+        removed = [r for r in rrset if r not in after.get(key, ())]
+        if removed:
+            gone[f"{key[0].to_text()} {key[1]}"] = [_short(r) for r in removed]
+    return gone
+
+
+def plan_steps(fleet: Fleet, servers: Iterable[Server]) -> list[dict[str, Any]]:
+    """What a rollout would do, server by server (``salt-run sipxha.rollout test=True``)."""
+    wait, timeout = fleet.rollout.drain_wait, fleet.rollout.health_timeout
+    how = "service:restart_command" if fleet.service.restart_command else f"service.restart {fleet.service.name}"
+    plan = []
+    for server in servers:
+        changes = drain_changes(fleet, server.minion_id)
+        checks = ", ".join(str(check) for check in health_checks(fleet, server))
+        drain = f"drain: leave {len(changes)} SRV RRset(s)" if changes else "drain: nothing to change"
+        if server.maintenance:
+            drain = "drain: already out of DNS (maintenance)"
+        steps = [drain, f"wait {wait} s (drain_wait)", f"restart sipX ({how})",
+                 f"wait until {server.address} answers OPTIONS on {checks} (at most {timeout} s)",
+                 "undrain" if not server.maintenance else "stay out of DNS (maintenance)",
+                 "clear its restart marker"]  # fmt: skip
+        plan.append({"server": server.minion_id, "role": server.role, "steps": steps, "dns_changes": changes})
+    return plan
+
+
+def roll(fleet: Fleet, pending: Callable[[], Iterable[str]], effects: Effects, first: str | None = None) -> Outcome:
+    """Restart the servers ``pending()`` names one after another (see the module docstring).
+
+    ``first`` (the server a failed rollout left drained) goes first, or is undrained when it needs no
+    restart any more. Stops at the first failure; when the
+    list is done, ``pending()`` is asked again, so a server marked meanwhile is restarted too (each server
+    at most once per rollout).
+    """
+    outcome = Outcome()
+    left = fleet.get_server(first) if first else None
+    if left is not None and left.minion_id not in set(pending()):
+        try:
+            _say(effects, outcome, left, f"undrained ({effects.drain(left, frozenset())}): an earlier rollout left it")
+        except SipxhaError as err:
+            _fail(effects, outcome, left, {"step": "undrain", "check": None, "reason": str(err), "drained": True})
+            return outcome
+    for _ in range(len(fleet.servers) + 1):
+        todo = [s for s in rollout_order(fleet, pending()) if s.minion_id not in outcome.done]
+        todo.sort(key=lambda s: s.minion_id != first)
+        if not todo:
+            break
+        for server in todo:
+            if not _roll_one(fleet, server, effects, outcome):
+                return outcome
+    return outcome
+
+
+def _say(effects: Effects, outcome: Outcome, server: Server, text: str) -> None:
+    line = f"{server.minion_id}: {text}"
+    outcome.lines.append(line)
+    effects.progress(line)
+
+
+def _roll_one(fleet: Fleet, server: Server, effects: Effects, outcome: Outcome) -> bool:
+    started = effects.clock()
+    try:
+        drained = _drain(fleet, server, effects, outcome)
+    except SipxhaError as err:
+        failure = {"step": "drain", "check": None, "reason": str(err), "drained": False}
+        return _fail(effects, outcome, server, failure)
+    if fleet.rollout.drain_wait and drained:
+        effects.sleep(fleet.rollout.drain_wait)
+        _say(effects, outcome, server, f"waited {fleet.rollout.drain_wait} s (drain_wait)")
+    restart_at = effects.clock()
+    try:
+        how = effects.restart(server)
+    except SipxhaError as err:
+        failure = {"step": "restart", "check": None, "reason": str(err), "drained": drained}
+        return _fail(effects, outcome, server, failure)
+    _say(effects, outcome, server, f"restarted ({how})")
+    healthy_at = effects.clock()
+    failed = _wait_healthy(fleet, server, effects)
+    if failed is not None:
+        failure = {"step": "health", "check": str(failed[0]), "reason": f"{failed[0]}: {failed[1]}", "drained": drained}
+        return _fail(effects, outcome, server, failure)
+    healthy = effects.clock()
+    _say(effects, outcome, server, f"healthy after {healthy - healthy_at:.1f} s")
+    if drained:
+        try:
+            changed = effects.drain(server, frozenset())
+        except SipxhaError as err:
+            failure = {"step": "undrain", "check": None, "reason": str(err), "drained": True}
+            return _fail(effects, outcome, server, failure)
+        _say(effects, outcome, server, f"undrained ({changed})")
+    effects.clear(server)
+    _say(effects, outcome, server, "restart marker cleared")
+    outcome.done.append(server.minion_id)
+    outcome.timings[server.minion_id] = {
+        "total": round(effects.clock() - started, 3),
+        "restart": round(healthy_at - restart_at, 3),
+        "health": round(healthy - healthy_at, 3),
+    }
+    return True
+
+
+def _drain(fleet: Fleet, server: Server, effects: Effects, outcome: Outcome) -> bool:
+    """Take ``server`` out of DNS, unless it is in maintenance (already out) or none of its peers answers."""
+    if server.maintenance:
+        _say(effects, outcome, server, "in maintenance: already out of DNS, not drained again")
+        return False
+    peers = [s for s in fleet.servers if s.minion_id != server.minion_id and s.minion_id not in drained_set(fleet)]
+    proxy = health_checks(fleet, server)[0]
+    if not any(effects.probe(peer, proxy, PROBE_TIMEOUT) is None for peer in peers):
+        why = "it has no peer" if not peers else "none of its peers answers SIP OPTIONS"
+        _say(effects, outcome, server, f"NOT drained: {why} (draining would leave its SRV names no answering target)")
+        return False
+    changed = effects.drain(server, frozenset({server.minion_id}))  # an error stops the rollout (_roll_one)
+    _say(effects, outcome, server, f"drained ({changed})")
+    return True
+
+
+def _wait_healthy(fleet: Fleet, server: Server, effects: Effects) -> tuple[Check, str] | None:
+    """None once every check answers; else the first check still failing when the timeout is up."""
+    deadline = effects.clock() + fleet.rollout.health_timeout
+    checks = list(health_checks(fleet, server))
+    while True:
+        failing = None
+        for check in checks:
+            left = deadline - effects.clock()
+            reason = effects.probe(server, check, max(0.1, min(PROBE_TIMEOUT, left)))
+            if reason is not None:
+                failing = (check, reason)
+                break
+        if failing is None:
+            return None
+        if effects.clock() >= deadline:
+            return failing[0], f"{failing[1]} (not healthy within {fleet.rollout.health_timeout} s)"
+        effects.sleep(min(PROBE_PAUSE, max(0.0, deadline - effects.clock())))
+
+
+def _fail(effects: Effects, outcome: Outcome, server: Server, failure: dict[str, Any]) -> bool:
+    kept = "it stays drained" if failure["drained"] else "it was not drained"
+    _say(effects, outcome, server, f"FAILED at {failure['step']}: {failure['reason']}; {kept}, the rollout stops here")
+    outcome.failed = {"server": server.minion_id, **failure}
+    return False
+
+
+def _short(record: Record) -> str:
+    return f"{record.rdtype} {record.rdata_text()}"

@@ -1,0 +1,149 @@
+"""Execution module ``sipxha_restart``: this server's side of a rolling restart (``salt-run sipxha.rollout``).
+
+The restart marker (:mod:`saltext_sipxha.core.rollout.marker`, in the minion's cache folder), restarting
+sipX (``service:restart_command`` or the service module) and the fleet's DNS with some servers drained
+(nsupdate: one atomic update; zone file: written and reloaded on the ``dns:zonefile:minion``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from salt.exceptions import CommandExecutionError
+
+from saltext_sipxha.core.dns import rfc2136
+from saltext_sipxha.core.dns import zonefile as zone_file
+from saltext_sipxha.core.rollout import marker
+from saltext_sipxha.saltbridge import fleet_from, salt_errors
+
+__virtualname__ = "sipxha_restart"
+EVENT = "sipxha/restart/needed"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def _path():
+    return marker.marker_path(__opts__["cachedir"])
+
+
+@salt_errors
+def pending() -> dict[str, Any] | None:
+    """
+    Return this server's restart marker (``{"since": ..., "reasons": [...]}``), None when no restart is needed.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' sipxha_restart.pending
+    """
+    return marker.read_marker(_path())
+
+
+@salt_errors
+def mark(reasons: Any = None, fire: bool = True) -> dict[str, Any]:
+    """
+    Record that sipX here needs a restart (the marker survives a minion restart) and fire
+    ``sipxha/restart/needed`` to the master, whose reactor starts ``sipxha.rollout``.
+
+    reasons
+        What changed (list or comma-separated).
+
+    fire
+        Fire the event (default True).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt sipxpbx2 sipxha_restart.mark reasons='sipX files'
+    """
+    reasons = reasons.split(",") if isinstance(reasons, str) else list(reasons or ["requested"])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    record = marker.mark(_path(), reasons, now)
+    if fire:
+        __salt__["event.send"](EVENT, {"reasons": record["reasons"]})
+    return record
+
+
+@salt_errors
+def clear() -> bool:
+    """
+    Remove this server's restart marker; True when there was one.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt sipxpbx2 sipxha_restart.clear
+    """
+    return marker.clear(_path())
+
+
+@salt_errors
+def restart() -> str:
+    """
+    Restart sipX here now: ``sipxha:service:restart_command`` through ``cmd.run``, else the service module.
+    Fails (nothing else done) when the command exits non-zero or the service does not restart.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt sipxpbx2 sipxha_restart.restart
+    """
+    service = fleet_from(__pillar__).service
+    if not service.manage:
+        raise CommandExecutionError("sipxha:service:manage is false: sipX is never restarted by sipxha")
+    if service.restart_command:
+        result = __salt__["cmd.run_all"](service.restart_command, python_shell=True, timeout=600)
+        if result["retcode"] != 0:
+            tail = (result.get("stderr") or result.get("stdout") or "").strip().splitlines()[-3:]
+            raise CommandExecutionError(
+                f"restart_command exited {result['retcode']}: {' | '.join(tail) or '(no output)'}"
+            )
+        return "restart_command"
+    if not __salt__["service.restart"](service.name):
+        raise CommandExecutionError(f"service {service.name} did not restart")
+    return f"service.restart {service.name}"
+
+
+@salt_errors
+def drain_dns(drained: Any = None, test: bool = False) -> dict[str, Any]:
+    """
+    Make the fleet's SRV records the plan with the ``drained`` servers (and those in maintenance) left out:
+    in nsupdate mode by one atomic update, in zone-file mode (on the ``dns:zonefile:minion`` only) by
+    writing and reloading the zone. ``test=True`` reports the changes and sends and writes nothing.
+
+    drained
+        Minion ids to leave out (list or comma-separated; empty: undrain every server not in maintenance).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt sipxpbx2 sipxha_restart.drain_dns drained=sipxpbx2
+        salt sipxpbx2 sipxha_restart.drain_dns
+    """
+    ids = drained.split(",") if isinstance(drained, str) else list(drained or [])
+    ids = [item.strip() for item in ids if item and item.strip()]
+    fleet = fleet_from(__pillar__)
+    report: dict[str, Any] = {}
+    if fleet.dns.nsupdate is not None:
+        client = rfc2136.client_for(fleet)
+        if test:
+            plan, sent = rfc2136.plan_update(fleet, client, drained=ids), 0
+        else:
+            plan, sent = rfc2136.converge(fleet, client, drained=ids)
+        report["nsupdate"] = {"changes": plan.to_dict(), "sent": sent}
+    settings = fleet.dns.zonefile
+    if settings is not None and settings.minion == __opts__["id"]:
+        change = zone_file.plan_zonefile(fleet, settings.path, settings, datetime.date.today(), drained=ids)
+        if change.changed and not test:
+            reload = zone_file.command_reloader(settings.reload) if settings.reload else None
+            zone_file.apply_zonefile(change, zone_file.named_checkzone, reload)
+        report["zonefile"] = {"changed": change.changed, "serial": change.new_serial, "path": settings.path}
+    return report

@@ -1,0 +1,88 @@
+"""``salt-run sipxha.rollout`` on a real master and three minions, against BIND and per-server SIP responders."""
+
+from __future__ import annotations
+
+import concurrent.futures
+
+from tests.integration.rollout.conftest import wait_for
+
+ORDER = ["sipxpbx2", "sipxpbx3", "sipxpbx1"]  # distributed by index, the master last
+
+
+def assert_one_after_another(events, order):
+    """Each server restarted once, in ``order``, never two at once, each out of DNS during its restart."""
+    assert [(e[1], e[2]) for e in events] == [(m, step) for m in order for step in ("begin", "end")], events
+    assert all(e[3] == "in_dns=False" for e in events if e[2] == "begin"), events
+    times = [e[0] for e in events]
+    assert times == sorted(times)
+
+
+def test_a_fleet_wide_change_restarts_every_server_once_one_after_another(rollout_env):
+    """state.apply on every server marks it and fires sipxha/restart/needed; the reactor's rollouts restart
+    each server exactly once, strictly in turn, drained before and undrained after."""
+    ret = rollout_env.fleet.salt("sipxpbx*", "state.apply", "sipxha")
+    assert ret.returncode == 0, ret
+    for minion_id, states in ret.data.items():
+        restart = next(s for key, s in states.items() if key.startswith("sipxha_service_|-sipxha-restart"))
+        assert "Marked sipX as needing a restart" in restart["comment"] and "fired" in restart["comment"], minion_id
+    wait_for(lambda: len(rollout_env.events()) >= 6 and not rollout_env.pending(), 120, "every server restarted")
+    assert_one_after_another(rollout_env.events(), ORDER)
+    assert all(rollout_env.in_dns(minion_id) for minion_id in ORDER)
+    again = rollout_env.fleet.salt("sipxpbx*", "state.apply", "sipxha")
+    assert not any(s["changes"] for states in again.data.values() for s in states.values()), again.data
+
+
+def test_an_unhealthy_server_stops_the_rollout_and_a_rerun_finishes_it(rollout_env):
+    rollout_env.mark_all()
+    (rollout_env.state / "sipxpbx3.broken").touch()
+    failed = rollout_env.fleet.salt_run("sipxha.rollout")
+    summary = failed.data
+    assert summary["ok"] is False and summary["restarted"] == ["sipxpbx2"], summary
+    assert summary["failed"]["server"] == "sipxpbx3" and summary["failed"]["step"] == "health"
+    assert summary["failed"]["check"].startswith("proxy ") and "not healthy within 5 s" in summary["failed"]["reason"]
+    assert [e[1] for e in rollout_env.events()] == ["sipxpbx2", "sipxpbx2", "sipxpbx3", "sipxpbx3"]
+    assert not rollout_env.in_dns("sipxpbx3") and rollout_env.in_dns("sipxpbx1") and rollout_env.in_dns("sipxpbx2")
+    assert rollout_env.pending() == {"sipxpbx3", "sipxpbx1"}
+
+    (rollout_env.state / "sipxpbx3.broken").unlink()
+    rerun = rollout_env.fleet.salt_run("sipxha.rollout").data
+    assert rerun["ok"] is True and rerun["restarted"] == ["sipxpbx3", "sipxpbx1"], rerun
+    assert all(rollout_env.in_dns(minion_id) for minion_id in ORDER) and not rollout_env.pending()
+
+
+def test_a_second_rollout_while_one_runs_is_refused_and_they_do_not_overlap(rollout_env):
+    rollout_env.mark_all()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        first = pool.submit(rollout_env.fleet.salt_run, "sipxha.rollout")
+        wait_for(lambda: rollout_env.events() or first.done(), 60, "the first rollout restarting a server")
+        second = rollout_env.fleet.master.salt_run_cli(timeout=180).run("sipxha.rollout")  # its own CLI object
+        done = first.result(timeout=120)
+    assert second.returncode != 0 and "another sipxha rollout is running" in second.stdout + second.stderr, second
+    assert done.returncode == 0 and done.data["restarted"] == ORDER, done.stdout[-3000:]
+    assert_one_after_another(rollout_env.events(), ORDER)
+
+
+def test_test_mode_prints_the_plan_and_changes_nothing(rollout_env):
+    rollout_env.mark_all()
+    serial = rollout_env.named.serial()
+    ret = rollout_env.fleet.salt_run("sipxha.rollout", "test=True")
+    plan = ret.data
+    assert plan["order"] == ORDER and [p["server"] for p in plan["plan"]] == ORDER, plan
+    assert "_sip._tcp.example.com. SRV" in plan["plan"][0]["dns_changes"]
+    assert any("restart_command" in step for step in plan["plan"][0]["steps"])
+    assert rollout_env.events() == [] and rollout_env.pending() == set(ORDER)
+    assert rollout_env.named.serial() == serial
+
+
+def test_maintenance_drains_a_server_for_as_long_as_it_is_set(rollout_env):
+    pillar = rollout_env.pillar()
+    pillar["servers"]["sipxpbx2"]["maintenance"] = True
+    rollout_env.apply(pillar)
+    assert not rollout_env.in_dns("sipxpbx2") and rollout_env.in_dns("sipxpbx1")
+    registrar2 = rollout_env.named.query("_sip._tcp.sipxregistrar2.example.com").answer
+    targets = {rdata.target.to_text() for rrset in registrar2 for rdata in rrset}
+    assert targets == {"sipxpbx1.example.com.", "sipxpbx3.example.com."}
+    report = rollout_env.fleet.salt("sipxpbx2", "sipxha.verify", "parts=files").data
+    assert report["maintenance"] is True
+    rollout_env.apply(rollout_env.pillar())
+    assert rollout_env.in_dns("sipxpbx2")
