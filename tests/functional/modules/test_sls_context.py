@@ -16,7 +16,7 @@ def test_context_of_the_dhcp_and_zonefile_minion(loaders, set_pillar):
         "error": None,
         "minion_id": "sipxpbx1",
         "server": True,
-        "service": {"name": "sipxpbx", "manage": True},
+        "service": {"name": "sipxpbx", "manage": True, "restart": "rolling", "restart_command": False},
         "dhcp": {"here": True, "service": "kea-dhcp4-server", "others": ["isc-dhcp-server"]},
         "dns": {"zonefile": "/etc/bind/db.example.com", "nsupdate": None},
     }
@@ -30,7 +30,7 @@ def test_defaults_come_from_the_plan(loaders, set_pillar):
     pillar["dns"] = {"nsupdate": {"server": "192.0.2.53", "zone": "example.com", "tsig": tsig}}
     set_pillar(pillar)
     ctx = loaders.modules.sipxha.sls_context()
-    assert ctx["service"] == {"name": "sipxpbx", "manage": True}
+    assert ctx["service"] == {"name": "sipxpbx", "manage": True, "restart": "rolling", "restart_command": False}
     assert ctx["dhcp"] == {"here": False, "service": "kea-dhcp4-server", "others": ["isc-dhcp-server"]}
     assert ctx["dns"] == {"zonefile": None, "nsupdate": "example.com."}
 
