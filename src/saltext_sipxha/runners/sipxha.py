@@ -24,6 +24,7 @@ import salt.utils.event
 import salt.utils.minions
 
 from saltext_sipxha.core.errors import RolloutError, SipxhaError
+from saltext_sipxha.core.files.atomic import atomic_write, remove
 from saltext_sipxha.core.plan.fleet import Fleet, Server
 from saltext_sipxha.core.rollout.lock import rollout_lock
 from saltext_sipxha.core.rollout.rolling import Check, Effects, Outcome, plan_steps, roll, rollout_order
@@ -226,10 +227,10 @@ class _Calls:
 
         def drain(server: Server, ids: frozenset[str]) -> str:
             if ids:
-                state.write_text(json.dumps({"drained": server.minion_id}), encoding="utf-8")
+                atomic_write(state, json.dumps({"drained": server.minion_id}).encode(), mode=0o600)
             done = [self._drain_at(minion_id, sorted(ids)) for minion_id in self.dns_minions(server)]
             if not ids:
-                state.unlink(missing_ok=True)
+                remove(state)
             return "; ".join(done) or "no DNS managed by sipxha"
 
         def restart(server: Server) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from saltext_sipxha.core.errors import UnsafeFileError
-from saltext_sipxha.core.files.atomic import atomic_write
+from saltext_sipxha.core.files.atomic import atomic_write, remove
 from saltext_sipxha.core.files.change import read_file
 
 MARKER = ("sipxha", "restart-needed")
@@ -56,8 +56,6 @@ def mark(path: str | os.PathLike[str], reasons: Iterable[str], now: datetime.dat
 
 def clear(path: str | os.PathLike[str]) -> bool:
     """Remove the marker; True when there was one."""
-    try:
-        Path(path).unlink()
-    except FileNotFoundError:
-        return False
-    return True
+    existed = os.path.lexists(path)
+    remove(path)
+    return existed
