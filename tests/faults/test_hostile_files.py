@@ -200,3 +200,22 @@ def test_uninstall_removes_a_killed_writes_temp_file(apply_sls, server):
     results = apply_sls(pillar, sls="sipxha.uninstall")
     assert not left.exists() and layout.key.exists(), "the temp file goes; the key stays (sipX's own, issue 12.10)"
     assert "BEGIN PRIVATE KEY" not in repr(results)
+
+
+def test_a_key_of_an_earlier_install_owned_by_root_or_0644_is_replaced(apply_sls, server, sipx_user):
+    """Issue 12 item 1: a ``root:root`` (or 0644) ssl.key the sipX daemons cannot use (or anyone could read)."""
+    etc, ssl = server
+    pillar = pillar_for(etc)
+    assert apply_sls(pillar)["sipxha-pki-certificate"]["result"] is True
+    account = pwd.getpwnam(sipx_user)
+    for uid, gid, mode in ((0, 0, 0o600), (account.pw_uid, account.pw_gid, 0o644)):
+        old = (ssl / "ssl.key").read_bytes()
+        os.chown(ssl / "ssl.key", uid, gid)
+        os.chmod(ssl / "ssl.key", mode)
+        pki = apply_sls(pillar)["sipxha-pki-certificate"]
+        assert pki["result"] is True and "ssl.key is 0" in pki["comment"], pki
+        info = (ssl / "ssl.key").stat()
+        assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (account.pw_uid, account.pw_gid, 0o600)
+        assert (ssl / "ssl.key").read_bytes() != old
+        again = apply_sls(pillar)["sipxha-pki-certificate"]
+        assert again["result"] is True and not again["changes"], again

@@ -7,6 +7,7 @@ import datetime
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from saltext_sipxha.core.files.owner import resolve_owner
 from saltext_sipxha.core.pki import renewal
 from saltext_sipxha.core.pki.keys import public_der
 from saltext_sipxha.core.pki.names import subject_hashes
@@ -65,7 +66,8 @@ def test_an_existing_acceptable_key_of_the_other_type_is_kept(tmp_path):
     fleet, ca, _, found = setup(tmp_path)
     old = ec.generate_private_key(ec.SECP256R1())
     cert = ca.sign(build_csr(old, found.fqdn, found.names), "sipxpbx2", found.names, found.fqdn, 30)
-    install(found.layout, old, pem(cert).decode(), ca.certificate_pem())
+    owner = resolve_owner(fleet.service.user, fleet.service.group)  # as renewal.apply installs it
+    install(found.layout, old, pem(cert).decode(), ca.certificate_pem(), owner)
     kept = renewal.assess(fleet, "sipxpbx2", ca.certificate_pem(), NOW)
     assert kept.up_to_date and kept.key_reason is None, kept.summary()
     rsa_fleet = dataclasses.replace(fleet, pki=dataclasses.replace(fleet.pki, key_type="rsa", key_set=True))

@@ -24,6 +24,7 @@ from saltext_sipxha.core.pki.servercert import (
     describe,
     hash_link_reason,
     install,
+    key_file_reason,
     key_reason,
     read_cert,
     read_key,
@@ -69,7 +70,9 @@ def assess(fleet: Fleet, minion_id: str, ca_pem: str | None, now: datetime.datet
     ca_cert = x509.load_pem_x509_certificate(ca_pem.encode()) if ca_pem else None
     key, cert = read_key(layout.key), read_cert(layout.cert)
     names = planned_names(fleet.domain, server.fqdn)
-    new_key = key_reason(key, fleet.pki)
+    new_key = key_reason(key, fleet.pki) or key_file_reason(
+        layout.key, resolve_owner(fleet.service.user, fleet.service.group)
+    )
     if new_key is None and cert is None:  # the CA signs no second certificate for a key it certified
         new_key = "no certificate for the existing key"
     reasons = renewal_reasons(cert, key, ca_cert, names=names, renew_days=fleet.pki.renew_days, now=now)

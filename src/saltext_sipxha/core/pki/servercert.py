@@ -91,6 +91,21 @@ def key_reason(key: PrivateKey | None, pki: PkiSettings) -> str | None:
     return None
 
 
+def key_file_reason(path: Path, owner: Owner) -> str | None:
+    """Why an existing key file must be replaced: readable by others or not the sipX account's (a key that
+    was 0644 may have been read, so it is replaced rather than chmod'ed); None when it is right."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if info.st_mode & 0o077 or (info.st_uid, info.st_gid) != owner:
+        return (
+            f"{path.name} is {info.st_mode & 0o777:04o} {info.st_uid}:{info.st_gid}, not 0600"
+            f" {owner[0]}:{owner[1]} (sipxha:service:user/group)"
+        )
+    return None
+
+
 def renewal_reasons(
     cert: x509.Certificate | None,
     key: PrivateKey | None,
