@@ -63,7 +63,7 @@ def test_links_are_created_and_removed(tmp_path):
 
 def test_a_secret_never_shows_in_its_diff(tmp_path):
     change = FileChange(str(tmp_path / "ssl.key"), b"-----BEGIN PRIVATE KEY-----old", b"-----BEGIN new", secret=True)
-    assert change.diff() == SECRET_DIFF
+    assert change.diff() == f"{change.path}: {SECRET_DIFF}\n"
     assert "PRIVATE" not in repr(change)
 
 

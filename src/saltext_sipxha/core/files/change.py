@@ -73,7 +73,7 @@ class FileChange:
 
     def diff(self) -> str:
         if self.secret:
-            return SECRET_DIFF if self.changed else ""
+            return f"{self.path}: {SECRET_DIFF}\n" if self.changed else ""
         if self.link:
             return "" if not self.changed else f"link {self.path}: {_target(self.old)} -> {_target(self.new)}\n"
         return unified_diff(self.path, self.old, self.new)
