@@ -3,8 +3,8 @@
 On the real interop ``/etc/sipxpbx`` and on the stock sipXtapi templates, with 2 and 3 servers:
 after convergence, after a role swap and after uninstall, every server's ``config.defs`` sources
 cleanly in bash, every template expands as a here-document into what the contract says, and the
-certificate passes sipX's start-up checks. The ``test_pending_*`` tests check what other parts of
-issue 12 still have to deliver (they are expected to fail until then).
+certificate passes sipX's start-up checks; the sipX user reads ``ssl.key``, and after uninstall a server
+that had no key and certificate before still has what sipX needs to start.
 """
 
 from __future__ import annotations
@@ -77,8 +77,7 @@ def test_sipx_starts_after_converge_swap_and_uninstall(fleet, kind, count):
         sipxstart.check_not_ha(started, f"{minion_id}.{swapped['domain']}")
 
 
-@pytest.mark.xfail(reason="until the files helper's work lands: ssl.key owned by service:user (issue 12 item 1)")
-def test_pending_ssl_key_readable_by_the_sipx_user(fleet):
+def test_ssl_key_readable_by_the_sipx_user(fleet):
     """sipX's daemons run as ``sipxchange`` and must read ``ssl.key`` (the user is created when missing)."""
     pillar = _setup(fleet, "stock", 3)
     _apply(fleet, pillar, "sipxha,sipxha.pki")
@@ -86,8 +85,7 @@ def test_pending_ssl_key_readable_by_the_sipx_user(fleet):
         sipxstart.check_key_readable(fleet.ssl(minion_id), fleet.etc(minion_id))
 
 
-@pytest.mark.xfail(reason="until uninstall keeps this server's own key and certificate (issue 12 item 10)")
-def test_pending_sipx_certificate_checks_after_uninstall(fleet):
+def test_sipx_certificate_checks_pass_after_uninstall(fleet):
     """A server that had no key and certificate before sipxha can still start after uninstall."""
     pillar = _setup(fleet, "interop", 2)
     _apply(fleet, pillar, "sipxha,sipxha.pki")
