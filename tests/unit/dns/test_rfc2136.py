@@ -7,9 +7,19 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.update
+import pytest
 
 from saltext_sipxha.core.dns.records import Record, absolute, group, planned_records, srv
-from saltext_sipxha.core.dns.rfc2136 import MAX_MESSAGE, build_update, build_updates, diff_rrsets, owned_live
+from saltext_sipxha.core.dns.rfc2136 import (
+    MAX_MESSAGE,
+    UpdatePlan,
+    apply_update,
+    build_update,
+    build_updates,
+    diff_rrsets,
+    owned_live,
+)
+from saltext_sipxha.core.errors import DnsError
 from saltext_sipxha.core.plan.fleet import build_plan
 from tests.support import pillars
 
@@ -83,3 +93,38 @@ def test_a_rollout_too_large_for_one_message_is_batched_by_whole_rrsets():
     names = [rrset.name for update in updates for rrset in update.prerequisite]
     assert sorted(names) == sorted(c.name for c in changes)  # one "does not exist" prerequisite per RRset
     assert build_updates(DOMAIN, diff_rrsets({}, planned(3)), soa)[0].prerequisite[0].rdtype == dns.rdatatype.SOA
+
+
+class _FailingSecond:
+    """A client whose connection breaks on the second message (the connection reset of issue 13.9)."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, update):
+        if self.sent:
+            raise DnsError("UPDATE to 127.0.0.1 port 53 failed: connection reset")
+        self.sent.append(update)
+
+
+def test_a_failed_later_batch_says_exactly_what_the_earlier_ones_applied():
+    soa = Record(DOMAIN, 300, dns.rdata.from_text("IN", "SOA", "ns1.example.com. h.example.com. 7 1 2 3 4"))
+    plan = UpdatePlan(DOMAIN, tuple(diff_rrsets({}, planned(30))), soa)
+    client = _FailingSecond()
+    with pytest.raises(DnsError) as err:
+        apply_update(plan, client)  # type: ignore[arg-type]
+    applied = {f"{rrset.name} {dns.rdatatype.to_text(rrset.rdtype)}" for rrset in client.sent[0].update}
+    message = str(err.value)
+    total = len(build_updates(DOMAIN, plan.changes, soa))
+    assert "connection reset" in message and f"batches 1-1 of {total}" in message
+    assert f"({len(applied)} RRsets: " in message and all(name in message for name in applied)
+    later = {f"{c.name} {c.rdtype}" for c in plan.changes} - applied
+    assert later and not any(f" {name}," in message or f" {name})" in message for name in later)
+
+
+def test_a_failed_first_batch_is_reported_as_it_is():
+    plan = UpdatePlan(DOMAIN, tuple(diff_rrsets({}, planned(2))), None)
+    client = _FailingSecond()
+    client.sent.append(object())  # the very first send fails
+    with pytest.raises(DnsError, match=r"connection reset$"):
+        apply_update(plan, client)  # type: ignore[arg-type]

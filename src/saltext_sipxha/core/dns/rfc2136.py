@@ -12,7 +12,9 @@ The update's prerequisite (RFC 2136 section 2.4) is the zone's SOA exactly as th
 applies the whole update or nothing, and refuses it when the zone moved since we read it. Records are added and
 deleted one by one, so even a fleet-wide change (a server leaving twenty RRsets) stays one small message. Only
 a change too large for one DNS message (64 KiB: e.g. a first rollout of twenty servers) is sent in batches of
-whole RRsets, each RRset guarded by its own prerequisite, so no RRset is ever half-changed.
+whole RRsets, each RRset guarded by its own prerequisite, so no RRset is ever half-changed; such a set is
+not atomic as a whole: when a later batch fails, the error lists exactly the RRsets the earlier batches
+changed, and the next run sends the rest.
 When live DNS already matches the plan, nothing is sent.
 """
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,6 +32,7 @@ import dns.name
 import dns.query
 import dns.rcode
 import dns.rdataset
+import dns.rdatatype
 import dns.tsig
 import dns.update
 import dns.xfr
@@ -247,9 +250,23 @@ def apply_update(plan: UpdatePlan, client: DnsClient) -> int:
     if plan.in_sync:
         return 0
     updates = build_updates(plan.zone, plan.changes, plan.soa)
-    for update in updates:
-        client.send(update)
+    for sent, update in enumerate(updates):
+        try:
+            client.send(update)
+        except DnsError as err:
+            if not sent:
+                raise
+            raise DnsError(f"{err}; {_applied(updates[:sent], len(updates))}") from err
     return len(updates)
+
+
+def _applied(sent: Sequence[dns.update.UpdateMessage], total: int) -> str:
+    """What a batched update left live when a later batch failed: exactly which RRsets were replaced."""
+    names = sorted({f"{rrset.name} {dns.rdatatype.to_text(rrset.rdtype)}" for u in sent for rrset in u.update})
+    return (
+        f"batches 1-{len(sent)} of {total} were applied ({len(names)} RRsets: {', '.join(names)}), the rest not; "
+        "every RRset is whole, and the next run sends what is missing"
+    )
 
 
 def converge(
