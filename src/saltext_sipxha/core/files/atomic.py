@@ -143,20 +143,20 @@ def created_marker(path: str | os.PathLike[str]) -> Path:
 
 def has_backup(path: str | os.PathLike[str]) -> bool:
     """True when sipxha kept the original of ``path`` (a ``.bak``); a planted one is refused."""
-    target = backup_path(path)
-    if not target.parent.exists():
-        return False
-    with open_folder(target.parent) as fd:
-        return _trusted(fd, target.name, str(target), "backup") is not None
+    return _has_trusted(backup_path(path), "backup")
 
 
 def has_marker(path: str | os.PathLike[str]) -> bool:
     """True when sipxha created ``path`` (a ``.sipxha-new`` marker); a planted one is refused."""
-    target = created_marker(path)
+    return _has_trusted(created_marker(path), "marker")
+
+
+def _has_trusted(target: Path, kind: str) -> bool:
+    """True when ``target`` is a root-owned regular file sipxha made; anything else there is refused."""
     if not target.parent.exists():
         return False
     with open_folder(target.parent) as fd:
-        return _trusted(fd, target.name, str(target), "marker") is not None
+        return _trusted(fd, target.name, str(target), kind) is not None
 
 
 def read_backup(path: str | os.PathLike[str]) -> bytes | None:
