@@ -34,7 +34,7 @@ def test_environment_matches_bash_wherever_it_knows(source):
 def test_forms_sipx_uses():
     text = (
         "A=`hostname -f`\nB=$(hostname -d)\nC=\"x ${A}\"\nD='${A}'\nE=rr.$A\nF=${NOPE}z\n"
-        'G=`reboot`\nH=${A:-x}\nI=a\\ b\nJ="multi\nline"\n'
+        'G=`reboot`\nH=${A:-x}\nI=a\\ b\nJ="multi\nline"\nK="con\\\ntinued $A"\nL=\\$A"$"\n'
     )
     env = expand.environment(text, FQDN)
     assert env == {
@@ -48,6 +48,8 @@ def test_forms_sipx_uses():
         "H": None,
         "I": "a b",
         "J": "multi\nline",
+        "K": f"continued {FQDN}",  # a backslash-newline inside double quotes goes, as outside them
+        "L": "$A$",
     }
     real = _bash(text.replace("`reboot`", "unknown"))
     assert {k: v for k, v in env.items() if v is not None} == {k: real[k] for k in env if env[k] is not None}

@@ -4,13 +4,15 @@ sipX sources ``config.defs`` with ``.``; one assignment may span several physica
 backslash-newline, a quoted value with newlines, a multi-line command substitution). :func:`commands`
 splits a text into its logical command lines, each a list of words with their spans, so an editor
 replaces whole values and never leaves a continuation line behind. :func:`quote` writes a literal
-value as a word the shell reads back unchanged; :func:`unquote` is quote removal for words without
-expansions. Nothing here runs anything.
+value as a word the shell reads back unchanged; :func:`unquote` is quote removal, with the expansions
+left to a caller's :data:`Expansion` (:mod:`..sipx.expand` answers sipX's; by default none is known). Nothing here
+runs anything.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from saltext_sipxha.core.errors import SipxhaError
@@ -18,6 +20,11 @@ from saltext_sipxha.core.errors import SipxhaError
 _BARE = re.compile(r"[\w.:/@%+,=-]*")
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _OPERATORS = ";&|<>()"
+DOUBLE_QUOTED = '$`"\\\n'  #: what a backslash escapes inside double quotes
+HEREDOC = "$`\\\n"  #: what a backslash escapes in an unquoted here-document
+
+Expansion = Callable[[str], "str | None"]
+"""The value of one expansion's text (``$NAME``, ``${...}``, ``$(...)``, a backquoted command), None: unknown."""
 
 
 class ShellSyntaxError(SipxhaError):
@@ -161,34 +168,55 @@ def quote(value: str) -> str:
     return '"' + re.sub(r'(["$`\\])', r"\\\1", value) + '"'
 
 
-def unquote(word: str) -> str | None:
-    """Quote removal of ``word``; None when it holds an expansion (``$``, backquote) outside single quotes."""
+def no_expansion(text: str) -> None:
+    """The :data:`Expansion` that knows none: :func:`unquote` with it is plain quote removal."""
+    return None
+
+
+def expansion_end(text: str, i: int) -> int:
+    """Where the expansion at ``i`` (``$NAME``, ``${...}``, ``$(...)``, a backquoted command, a lone ``$``) ends."""
+    name = _NAME.match(text, i + 1) if text[i] == "$" else None
+    return name.end() if name else skip(text, i)
+
+
+def unquote(word: str, expand: Expansion = no_expansion) -> str | None:
+    """Quote removal of ``word``, each expansion outside single quotes replaced by ``expand``'s value.
+
+    None when ``expand`` does not know an expansion: with the default, whenever the word holds one
+    (``$``, a backquote) outside single quotes.
+    """
+    return _read(word, expand, None)
+
+
+def expand_text(text: str, expand: Expansion, escapable: str) -> str | None:
+    """``text`` as the shell reads it inside double quotes (``escapable`` :data:`DOUBLE_QUOTED`) or an unquoted
+    here-document (:data:`HEREDOC`): a backslash before one of ``escapable`` goes (with a newline, both go), each
+    expansion becomes ``expand``'s value; None when ``expand`` does not know one."""
+    return _read(text, expand, escapable)
+
+
+def _read(text: str, expand: Expansion, escapable: str | None) -> str | None:
+    """The one reading loop: a word (``escapable`` None: quotes count and a backslash escapes anything) or
+    the inside of double quotes / a here-document (no quotes; a backslash escapes only ``escapable``)."""
     out, i = [], 0
-    while i < len(word):
-        c = word[i]
-        if c in "$`":
-            return None
-        if c == "\\":
-            if word[i + 1 : i + 2] != "\n":
-                out.append(word[i + 1 : i + 2])
-            i += 2
-        elif c == "'":
-            end = word.index("'", i + 1)
-            out.append(word[i + 1 : end])
-            i = end + 1
-        elif c == '"':
-            i += 1
-            while word[i] != '"':
-                if word[i] in "$`":
-                    return None
-                if word[i] == "\\" and word[i + 1] in '$`"\\\n':
-                    out.append("" if word[i + 1] == "\n" else word[i + 1])
-                    i += 2
-                else:
-                    out.append(word[i])
-                    i += 1
-            i += 1
+    while i < len(text):
+        c, following = text[i], text[i + 1 : i + 2]
+        part: str | None
+        if c == "\\" and (escapable is None or (following and following in escapable)):
+            part, end = ("" if following == "\n" else following), i + 2
+        elif c in "$`":
+            end = expansion_end(text, i)
+            part = expand(text[i:end])
+        elif escapable is None and c == "'":
+            end = text.index("'", i + 1) + 1
+            part = text[i + 1 : end - 1]
+        elif escapable is None and c == '"':
+            end = until(text, i + 1, '"', "double quote")
+            part = _read(text[i + 1 : end - 1], expand, DOUBLE_QUOTED)
         else:
-            out.append(c)
-            i += 1
+            part, end = c, i + 1
+        if part is None:
+            return None
+        out.append(part)
+        i = end
     return "".join(out)

@@ -32,78 +32,29 @@ def environment(text: str, fqdn: str) -> dict[str, str | None]:
 
 def word_value(word: str, env: Env, fqdn: str) -> str | None:
     """The value the shell assigns for ``NAME=word``, or None when it needs more than this evaluator knows."""
-    out, i = [], 0
-    while i < len(word):
-        c = word[i]
-        if c == "\\":
-            out.append("" if word[i + 1 : i + 2] == "\n" else word[i + 1 : i + 2])
-            i += 2
-        elif c == "'":
-            end = word.index("'", i + 1)
-            out.append(word[i + 1 : end])
-            i = end + 1
-        elif c == '"':
-            end = shell.until(word, i + 1, '"', "double quote")
-            part = _expand(word[i + 1 : end - 1], env, fqdn, '$`"\\')
-            if part is None:
-                return None
-            out.append(part)
-            i = end
-        else:
-            match = _VAR.match(word, i)
-            end = match.end() if match else shell.skip(word, i)
-            part = _expand(word[i:end], env, fqdn, None) if c in "$`" else c
-            if part is None:
-                return None
-            out.append(part)
-            i = end
-    return "".join(out)
+    return shell.unquote(word, _expansion(env, fqdn))
 
 
 def heredoc(template: str, env: Env, fqdn: str) -> str | None:
     """``template`` expanded as an unquoted here-document with ``env``; None when something is unknown."""
-    return _expand(template, env, fqdn, "$`\\\n")
+    return shell.expand_text(template, _expansion(env, fqdn), shell.HEREDOC)
 
 
-def _expand(text: str, env: Env, fqdn: str, escapable: str | None) -> str | None:
-    """Expand ``$VAR``, ``${VAR}`` and hostname substitutions in ``text`` (``escapable``: what ``\\`` escapes)."""
-    out, i = [], 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and escapable is not None and text[i + 1 : i + 2] in tuple(escapable):
-            out.append("" if text[i + 1] == "\n" else text[i + 1])
-            i += 2
-        elif c == "$":
-            match = _VAR.match(text, i)
-            if match:
-                value = env.get(match.group("braced") or match.group("plain"), "")
-                if value is None:
-                    return None
-                out.append(value)
-                i = match.end()
-            elif text.startswith("$(", i):
-                end = shell.nested(text, i + 2, "(", ")")
-                value = _command(text[i + 2 : end - 1], fqdn)
-                if value is None:
-                    return None
-                out.append(value)
-                i = end
-            elif text.startswith("${", i):
-                return None
-            else:
-                out.append(c)
-                i += 1
-        elif c == "`":
-            end = shell.until(text, i + 1, "`", "backquote")
-            value = _command(text[i + 1 : end - 1], fqdn)
-            if value is None:
-                return None
-            out.append(value)
-            i = end
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+def _expansion(env: Env, fqdn: str) -> shell.Expansion:
+    """The :data:`.shell.Expansion` of sipX's start: ``$VAR``/``${VAR}`` from ``env`` (unset: empty), the
+    ``hostname`` substitutions, a lone ``$`` as itself; anything else (``${VAR:-x}``, other commands) unknown."""
+
+    def value(text: str) -> str | None:
+        match = _VAR.fullmatch(text)
+        if match:
+            return env.get(match.group("braced") or match.group("plain"), "")
+        if text.startswith("$("):
+            return _command(text[2:-1], fqdn)
+        if text.startswith("`"):
+            return _command(text[1:-1], fqdn)
+        return "$" if text == "$" else None
+
+    return value
 
 
 def _command(command: str, fqdn: str) -> str | None:
