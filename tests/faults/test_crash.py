@@ -59,7 +59,7 @@ def pki_work(pillar, ca):
                 cert = ca.sign(csr, MINION_ID, *plan_for(fleet, MINION_ID))
             return cert.public_bytes(serialization.Encoding.PEM).decode(), ca.certificate_pem()
 
-        renewal.apply(found, fleet, ca.certificate_pem(), signer)
+        renewal.apply(found, fleet, signer)
 
     return work
 

@@ -80,14 +80,14 @@ def _install_pki(fleet, minion_id: str, tmp_path: Path):
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     from saltext_sipxha.core.pki import servercert
-    from tests.unit.pki.support import new_ca, pem
+    from tests.unit.pki.support import ca_of, new_ca, pem
 
     server = fleet.find_server(minion_id)
     layout = servercert.SslLayout(Path(server.paths["ssl"]), fleet.pki.ca_name)
     ca, key = new_ca(tmp_path / "ca-home"), rsa.generate_private_key(65537, 2048)
     names = ("URI:sip:example.com", "DNS:example.com", f"DNS:{server.fqdn}")
     cert = ca.sign(servercert.build_csr(key, server.fqdn, names), minion_id, names, server.fqdn, 30)
-    servercert.install(layout, key, pem(cert).decode(), ca.certificate_pem())
+    servercert.install(layout, key, pem(cert).decode(), ca_of(ca))
     return layout
 
 

@@ -181,6 +181,6 @@ def renew(force: bool = False, test: bool = False) -> dict[str, Any]:
     planned = {"action": found.action, "certificate": str(found.layout.cert)}
     if test:
         return planned | {"reasons": found.summary()}
-    diff = renewal.apply(found, fleet_from(__pillar__, __context__), ca_pem, _signer)
+    diff = renewal.apply(found, fleet_from(__pillar__, __context__), _signer)
     log.info("sipxha_pki: installed %s (%s)", ", ".join(diff["files"]), "; ".join(diff["reasons"]))
     return planned | diff

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 
 from saltext_sipxha.core.pki.ca import CertificateAuthority
 from saltext_sipxha.core.pki.names import planned_names
+from saltext_sipxha.core.pki.servercert import CaCertificate
 from saltext_sipxha.core.plan.fleet import build_plan
 from saltext_sipxha.core.plan.settings import PkiSettings
 from tests.support import pillars
@@ -29,6 +30,11 @@ def new_ca(directory: Path, **pki) -> CertificateAuthority:
     ca = CertificateAuthority(directory / "ca", PASSPHRASE)
     ca.create("ca.example.com", PkiSettings(ca_name="ca.example.com", **pki))
     return ca
+
+
+def ca_of(ca: CertificateAuthority) -> CaCertificate:
+    """The CA's certificate as a minion gets it (what :func:`.servercert.install` takes)."""
+    return CaCertificate.from_pem(ca.certificate_pem())
 
 
 def pem(cert) -> bytes:

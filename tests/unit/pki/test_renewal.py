@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from saltext_sipxha.core.files.owner import resolve_owner
@@ -15,7 +16,7 @@ from saltext_sipxha.core.pki.servercert import build_csr, install
 from saltext_sipxha.core.plan.fleet import build_plan
 from tests.support import pillars
 
-from .support import new_ca, openssl, pem
+from .support import ca_of, new_ca, openssl, pem
 
 NOW = datetime.datetime.now(datetime.timezone.utc)
 
@@ -36,7 +37,7 @@ def setup(tmp_path):
 def test_first_issue_then_up_to_date_with_both_hash_links(tmp_path):
     fleet, ca, sign, found = setup(tmp_path)
     assert found.reasons == ("no certificate installed",) and found.key_reason == "no private key"
-    diff = renewal.apply(found, fleet, ca.certificate_pem(), sign)
+    diff = renewal.apply(found, fleet, sign)
     assert diff["reasons"][0] == "no certificate installed" and diff["new"]["names"] == sorted(found.names)
     again = renewal.assess(fleet, "sipxpbx2", ca.certificate_pem(), NOW)
     assert again.up_to_date, again.summary()
@@ -50,12 +51,12 @@ def test_first_issue_then_up_to_date_with_both_hash_links(tmp_path):
 
 def test_a_lost_certificate_gets_a_new_key_so_the_rate_limit_lets_it_through(tmp_path):
     fleet, ca, sign, found = setup(tmp_path)
-    renewal.apply(found, fleet, ca.certificate_pem(), sign)
+    renewal.apply(found, fleet, sign)
     key_before = found.layout.key.read_bytes()
     found.layout.cert.unlink()
     lost = renewal.assess(fleet, "sipxpbx2", ca.certificate_pem(), NOW)
     assert lost.key_reason == "no certificate for the existing key"
-    renewal.apply(lost, fleet, ca.certificate_pem(), sign)
+    renewal.apply(lost, fleet, sign)
     assert found.layout.key.read_bytes() != key_before
     assert renewal.assess(fleet, "sipxpbx2", ca.certificate_pem(), NOW).up_to_date
 
@@ -67,10 +68,46 @@ def test_an_existing_acceptable_key_of_the_other_type_is_kept(tmp_path):
     old = ec.generate_private_key(ec.SECP256R1())
     cert = ca.sign(build_csr(old, found.fqdn, found.names), "sipxpbx2", found.names, found.fqdn, 30)
     owner = resolve_owner(fleet.service.user, fleet.service.group)  # as renewal.apply installs it
-    install(found.layout, old, pem(cert).decode(), ca.certificate_pem(), owner)
+    install(found.layout, old, pem(cert).decode(), ca_of(ca), owner)
     kept = renewal.assess(fleet, "sipxpbx2", ca.certificate_pem(), NOW)
     assert kept.up_to_date and kept.key_reason is None, kept.summary()
     rsa_fleet = dataclasses.replace(fleet, pki=dataclasses.replace(fleet.pki, key_type="rsa", key_set=True))
     replaced = renewal.assess(rsa_fleet, "sipxpbx2", ca.certificate_pem(), NOW)
     assert replaced.key_reason == "the key is not of the pillar's pki:key type"
     assert public_der(kept.key) == public_der(old)
+
+
+def test_the_ca_certificate_is_parsed_once_per_renewal(tmp_path, monkeypatch):
+    """Issue 10.5: assess, the CA-file check and install share one parsed CA certificate (the CA's own
+    signing, on the master, is not counted)."""
+    fleet, ca, sign, _ = setup(tmp_path)
+    ca_pem, parsed = ca.certificate_pem(), []
+    load = x509.load_pem_x509_certificate
+
+    def counting(data, *args):
+        parsed.extend([data] if data == ca_pem.encode() else [])
+        return load(data, *args)
+
+    def master_side(csr_pem):
+        monkeypatch.setattr(x509, "load_pem_x509_certificate", load)
+        try:
+            return sign(csr_pem)
+        finally:
+            monkeypatch.setattr(x509, "load_pem_x509_certificate", counting)
+
+    monkeypatch.setattr(x509, "load_pem_x509_certificate", counting)
+    renewal.apply(renewal.assess(fleet, "sipxpbx2", ca_pem, NOW), fleet, master_side)
+    assert len(parsed) == 1
+
+
+def test_a_ca_that_changed_while_signing_is_the_one_installed(tmp_path):
+    fleet, _, _, found = setup(tmp_path)
+    other = new_ca(tmp_path / "other")
+
+    def sign_elsewhere(csr_pem):
+        cert = other.sign(csr_pem, "sipxpbx2", found.names, found.fqdn, fleet.pki.days)
+        return pem(cert).decode(), other.certificate_pem()
+
+    renewal.apply(found, fleet, sign_elsewhere)
+    assert found.layout.ca_file.read_text() == other.certificate_pem()
+    assert renewal.assess(fleet, "sipxpbx2", other.certificate_pem(), NOW).up_to_date

@@ -13,7 +13,7 @@ from saltext_sipxha.core.pki import servercert
 from saltext_sipxha.core.pki.names import subject_hashes
 from saltext_sipxha.core.plan.settings import PkiSettings
 
-from .support import allowed, new_ca, openssl, pem
+from .support import allowed, ca_of, new_ca, openssl, pem
 
 NAMES = allowed("sipxpbx2")
 PKI = PkiSettings(ca_name="ca.example.com")
@@ -71,7 +71,7 @@ def test_install_layout_modes_and_hash_link(ca, key, tmp_path):
     layout.ssl_dir.mkdir()
     layout.cert.write_text("sipX's original certificate\n")
     cert = signed(ca, key)
-    changed = servercert.install(layout, key, pem(cert).decode(), ca.certificate_pem())
+    changed = servercert.install(layout, key, pem(cert).decode(), ca_of(ca))
     assert stat.S_IMODE(layout.key.stat().st_mode) == 0o600
     assert (tmp_path / "ssl" / "ssl.crt.bak").read_text() == "sipX's original certificate\n"
     hashes = openssl("x509", "-noout", "-hash", "-subject_hash_old", "-in", str(ca.cert_path)).stdout.decode().split()
@@ -83,14 +83,14 @@ def test_install_layout_modes_and_hash_link(ca, key, tmp_path):
     verify = openssl("verify", "-CApath", str(layout.authorities), str(layout.cert))
     assert verify.returncode == 0, verify.stderr
     assert servercert.read_key(layout.key).public_key() == key.public_key()
-    assert servercert.install(layout, None, pem(cert).decode(), ca.certificate_pem()) == []
+    assert servercert.install(layout, None, pem(cert).decode(), ca_of(ca)) == []
 
 
 def test_new_ca_replaces_the_stale_link(ca, key, tmp_path):
     layout = servercert.SslLayout(tmp_path / "ssl", "ca.example.com")
-    servercert.install(layout, key, pem(signed(ca, key)).decode(), ca.certificate_pem())
+    servercert.install(layout, key, pem(signed(ca, key)).decode(), ca_of(ca))
     other = new_ca(tmp_path / "o")
-    servercert.install(layout, None, pem(signed(other, key)).decode(), other.certificate_pem())
+    servercert.install(layout, None, pem(signed(other, key)).decode(), ca_of(other))
     links = sorted(p.name for p in layout.authorities.iterdir() if p.is_symlink())
     assert links == sorted(f"{value}.0" for value in subject_hashes(other.certificate))
     verify = openssl("verify", "-CApath", str(layout.authorities), str(layout.cert))
@@ -108,22 +108,22 @@ def test_ca_rehash_between_two_runs_is_converged(ca, key, tmp_path):
     next to another CA of the same subject) the links are as the product wants them: no change."""
     layout = servercert.SslLayout(tmp_path / "ssl", "ca.example.com")
     cert = pem(signed(ca, key)).decode()
-    servercert.install(layout, key, cert, ca.certificate_pem())
+    servercert.install(layout, key, cert, ca_of(ca))
     rehash(layout)
     assert servercert.hash_link_reason(layout, ca.certificate) is None
-    assert servercert.install(layout, None, cert, ca.certificate_pem()) == []
+    assert servercert.install(layout, None, cert, ca_of(ca)) == []
     twin = new_ca(tmp_path / "twin")  # sipX's own CA, same subject: rehash may give ours the .1 slots
     (layout.authorities / "aaa-sipx-own.crt").write_bytes(pem(twin.certificate))
     rehash(layout)
     assert servercert.hash_link_reason(layout, ca.certificate) is None
-    assert servercert.install(layout, None, cert, ca.certificate_pem()) == []
+    assert servercert.install(layout, None, cert, ca_of(ca)) == []
     verify = openssl("verify", "-CApath", str(layout.authorities), str(layout.cert))
     assert verify.returncode == 0, verify.stderr
 
 
 def test_a_missing_old_hash_link_or_a_stale_one_is_a_reason(ca, key, tmp_path):
     layout = servercert.SslLayout(tmp_path / "ssl", "ca.example.com")
-    servercert.install(layout, key, pem(signed(ca, key)).decode(), ca.certificate_pem())
+    servercert.install(layout, key, pem(signed(ca, key)).decode(), ca_of(ca))
     new, old = subject_hashes(ca.certificate)
     (layout.authorities / f"{old}.0").unlink()
     assert servercert.hash_link_reason(layout, ca.certificate) == f"hash link {old}.0 missing"

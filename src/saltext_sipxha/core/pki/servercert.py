@@ -62,6 +62,19 @@ class SslLayout:
         return self.authorities / f"{self.ca_name}.crt"
 
 
+@dataclass(frozen=True)
+class CaCertificate:
+    """The CA's certificate: its PEM text as the CA gave it (installed and compared byte for byte) and the
+    certificate parsed from it, once."""
+
+    pem: str
+    cert: x509.Certificate
+
+    @classmethod
+    def from_pem(cls, pem: str) -> CaCertificate:
+        return cls(pem, x509.load_pem_x509_certificate(pem.encode()))
+
+
 def read_cert(path: Path) -> x509.Certificate | None:
     """The PEM certificate at ``path``, None when absent; :class:`UnsafeFileError` when unreadable."""
     data = read_file(path)
@@ -168,7 +181,7 @@ def describe(cert: x509.Certificate | None) -> dict[str, Any] | None:
 
 
 def install(
-    layout: SslLayout, new_key: PrivateKey | None, cert_pem: str, ca_pem: str, key_owner: Owner | None = None
+    layout: SslLayout, new_key: PrivateKey | None, cert_pem: str, ca: CaCertificate, key_owner: Owner | None = None
 ) -> list[str]:
     """Install a new key (if any), the certificate and the CA with its hash link; returns changed paths.
 
@@ -178,7 +191,6 @@ def install(
     folder is refused.
     """
     cert = x509.load_pem_x509_certificate(cert_pem.encode())
-    ca_cert = x509.load_pem_x509_certificate(ca_pem.encode())
     if new_key is not None and public_der(cert.public_key()) != public_der(new_key):
         raise PkiError("the signed certificate does not match the new key")
     for folder in (layout.ssl_dir, layout.authorities):
@@ -188,9 +200,9 @@ def install(
     if new_key is not None:
         key = key_to_pem(new_key)
         changes.append(FileChange(str(layout.key), read_file(layout.key), key, 0o600, key_owner, secret=True))
-    for path, data in ((layout.cert, cert_pem.encode()), (layout.ca_file, ca_pem.encode())):
+    for path, data in ((layout.cert, cert_pem.encode()), (layout.ca_file, ca.pem.encode())):
         changes.append(FileChange(str(path), read_file(path), data))
-    changes += link_changes(layout, ca_cert)
+    changes += link_changes(layout, ca.cert)
     return [change.path for change in apply_changes(changes)]
 
 
