@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import dns.name
 import dns.zone
 import pytest
 
@@ -65,8 +66,22 @@ def test_serials():
     assert next_serial(2024051700, TODAY) == 2024051701
     assert next_serial(2023010105, TODAY) == 2024051700
     assert next_serial(2**32 - 1, TODAY) == 0
-    assert soa_serial("@ 60 IN SOA a. b. 42 1 2 3 4\n") == 42
-    assert soa_serial("no soa here") is None
+    origin = dns.name.from_text("example.com.")
+    assert soa_serial("@ 60 IN SOA a. b. 42 1 2 3 4\n", origin) == 42
+    assert soa_serial("no soa here", origin) is None
+    assert soa_serial("www 60 IN A 192.0.2.1\n", origin) is None
+
+
+def test_the_serial_is_read_by_dnspython_in_any_master_file_form(tmp_path):
+    """Issue 10.5: multi-line SOA with comments, a ``$TTL`` and an ``$INCLUDE`` (not followed) all read."""
+    origin = dns.name.from_text("example.com.")
+    text = (
+        "$TTL 300\n$ORIGIN example.com.\n@ IN SOA ns1 hostmaster (\n    2024051703 ; serial\n    1 2 3 4 )\n"
+        f"$INCLUDE {tmp_path / 'missing.zone'}\n"
+    )
+    assert soa_serial(text, origin) == 2024051703
+    fleet = seed_fleet(include="/etc/bind/local.zone")
+    assert soa_serial(render_zone(fleet, 2024051799, fleet.dns.zonefile), origin) == 2024051799
 
 
 @needs_checkzone
@@ -123,3 +138,17 @@ def test_missing_folder_is_refused(tmp_path):
     fleet = seed_fleet()
     with pytest.raises(UnsafeFileError, match="folder does not exist"):
         plan_zonefile(fleet, str(tmp_path / "nope" / "db"), fleet.dns.zonefile, TODAY)
+
+
+def test_planning_a_changed_zone_renders_it_once(tmp_path, monkeypatch):
+    """Issue 10.5: the live serial's text and the new serial's come from one rendering."""
+    from saltext_sipxha.core.dns import zonetext
+
+    path = tmp_path / "db.example.com"
+    fleet = seed_fleet(path=str(path))
+    path.write_text(render_zone(seed_fleet(path=str(path), nameservers={"ns2.example.com": "192.0.2.54"}), 5))
+    calls, records = [], zonetext.zone_records
+    monkeypatch.setattr(zonetext, "zone_records", lambda *args: calls.append(1) or records(*args))
+    change = plan_zonefile(fleet, str(path), fleet.dns.zonefile, TODAY)
+    assert change.changed and (change.old_serial, change.new_serial) == (5, 2024051700)
+    assert calls == [1]

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from saltext_sipxha.core.dns.zonetext import next_serial, render_zone, soa_serial, zone_origin
+from saltext_sipxha.core.dns.zonetext import next_serial, soa_serial, zone_origin, zone_text
 from saltext_sipxha.core.errors import DnsError, UnsafeFileError
 from saltext_sipxha.core.files.atomic import atomic_write, remove
 from saltext_sipxha.core.files.change import FileChange, apply_changes, read_file
@@ -81,14 +81,12 @@ def plan_zonefile(
         raise UnsafeFileError(path, "its folder does not exist")
     old = read_text(target)
     digest = _digest(settings.include) if settings is not None and settings.include else None
-    live_serial = soa_serial(old) if old is not None else None
-    if live_serial is not None:
-        same = render_zone(fleet, live_serial, settings, digest, drained)
-        if same == old:
-            return zone_change(path, zone_origin(fleet).to_text(), old, old, live_serial, live_serial)
+    zone, origin = zone_text(fleet, settings, digest, drained), zone_origin(fleet)  # rendered once
+    live_serial = soa_serial(old, origin) if old is not None else None
+    if live_serial is not None and zone.text(live_serial) == old:
+        return zone_change(path, origin.to_text(), old, old, live_serial, live_serial)
     serial = next_serial(live_serial, today)
-    new = render_zone(fleet, serial, settings, digest, drained)
-    return zone_change(path, zone_origin(fleet).to_text(), old, new, live_serial, serial)
+    return zone_change(path, origin.to_text(), old, zone.text(serial), live_serial, serial)
 
 
 def validate(change: ZoneChange, check: Checker) -> None:

@@ -20,9 +20,12 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+import dns.exception
 import dns.name
 import dns.rdatatype
+import dns.zone
 from dns.rdtypes.ANY.NS import NS
 from dns.rdtypes.ANY.SOA import SOA
 
@@ -45,7 +48,7 @@ HEADER = (
     "; Zone {origin} -- sipX High Availability DNS records, managed by Salt (saltext-sipxha).\n"
     "; Do not edit: the next state run replaces this file. Put other records in dns:zonefile:include.\n"
 )
-_SOA_SERIAL = re.compile(r"^\S+\s+(?:\d+\s+)?(?:IN\s+)?SOA\s+\S+\s+\S+\s+\(?\s*(\d+)", re.MULTILINE)
+_INCLUDE = re.compile(r"^\$INCLUDE\b.*$", re.MULTILINE | re.IGNORECASE)  #: not followed when reading the serial
 
 
 def zone_origin(fleet: Fleet) -> dns.name.Name:
@@ -91,6 +94,47 @@ def soa_record(fleet: Fleet, settings: ZoneFileDns | None, serial: int) -> Recor
     return Record(origin, fleet.srv.ttl, soa)
 
 
+@dataclass(frozen=True)
+class ZoneText:
+    """A zone's master file rendered once, its SOA serial left open: :meth:`text` fills it in."""
+
+    head: str  #: the header comment, ``$ORIGIN`` and ``$TTL``
+    soa: Record  #: the SOA record (its serial is replaced by :meth:`text`'s)
+    width: int  #: the owner column's width
+    tail: str  #: every line after the SOA's (the other records and the ``$INCLUDE``)
+
+    def text(self, serial: int) -> str:
+        """The master file text with SOA serial ``serial``."""
+        if not 0 <= serial <= MAX_SERIAL:
+            raise ValueError(f"SOA serial {serial} out of range")
+        soa = Record(self.soa.name, self.soa.ttl, self.soa.rdata.replace(serial=serial))
+        return self.head + _line("@", soa, self.width) + self.tail
+
+
+def zone_text(
+    fleet: Fleet,
+    settings: ZoneFileDns | None = None,
+    include_digest: str | None = None,
+    drained: Iterable[str] = (),
+) -> ZoneText:
+    """The zone rendered once for any serial; ``include_digest`` is the SHA-256 of the include file (when there
+    is one); ``drained`` servers are left out of the SRV RRsets (see :func:`.records.planned_records`)."""
+    origin = zone_origin(fleet)
+    records = zone_records(fleet, settings, drained)
+    owners = [record.name.relativize(origin).to_text() for record in records]
+    width = max(len(owner) for owner in ["@", *owners])
+    head = HEADER.format(origin=origin.to_text()) + f"$ORIGIN {origin.to_text()}\n$TTL {fleet.srv.ttl}\n"
+    lines = [_line(owner, record, width) for owner, record in zip(owners, records, strict=True)]
+    if settings is not None and settings.include is not None:
+        lines.append(f"\n; {settings.include} sha256 {include_digest or 'missing'}\n")
+        lines.append(f"$INCLUDE {settings.include}\n")
+    return ZoneText(head, soa_record(fleet, settings, 0), width, "".join(lines))
+
+
+def _line(owner: str, record: Record, width: int) -> str:
+    return f"{owner:<{width}} {record.ttl} IN {record.rdtype:<5} {record.rdata_text()}\n"
+
+
 def render_zone(
     fleet: Fleet,
     serial: int,
@@ -98,27 +142,18 @@ def render_zone(
     include_digest: str | None = None,
     drained: Iterable[str] = (),
 ) -> str:
-    """The master file text; ``include_digest`` is the SHA-256 of the include file (when there is one);
-    ``drained`` servers are left out of the SRV RRsets (see :func:`.records.planned_records`)."""
-    if not 0 <= serial <= MAX_SERIAL:
-        raise ValueError(f"SOA serial {serial} out of range")
-    origin = zone_origin(fleet)
-    records = (soa_record(fleet, settings, serial), *zone_records(fleet, settings, drained))
-    owners = [record.name.relativize(origin).to_text() for record in records]
-    width = max(len(owner) for owner in owners)
-    lines = [HEADER.format(origin=origin.to_text()), f"$ORIGIN {origin.to_text()}\n", f"$TTL {fleet.srv.ttl}\n"]
-    for owner, record in zip(owners, records, strict=True):
-        lines.append(f"{owner:<{width}} {record.ttl} IN {record.rdtype:<5} {record.rdata_text()}\n")
-    if settings is not None and settings.include is not None:
-        lines.append(f"\n; {settings.include} sha256 {include_digest or 'missing'}\n")
-        lines.append(f"$INCLUDE {settings.include}\n")
-    return "".join(lines)
+    """The master file text with SOA serial ``serial`` (:func:`zone_text` for the arguments)."""
+    return zone_text(fleet, settings, include_digest, drained).text(serial)
 
 
-def soa_serial(text: str) -> int | None:
-    """The SOA serial of a master file written in one-line SOA form (ours), None when there is none."""
-    match = _SOA_SERIAL.search(text)
-    return int(match.group(1)) if match else None
+def soa_serial(text: str, origin: dns.name.Name) -> int | None:
+    """The SOA serial of the master file ``text`` of the zone ``origin``, read by dnspython (``$INCLUDE`` not
+    followed); None when it has no SOA or dnspython cannot read it (the administrator's file before ours)."""
+    try:
+        zone = dns.zone.from_text(_INCLUDE.sub("", text), origin=origin, relativize=False, check_origin=False)
+        return int(zone.get_soa().serial)
+    except dns.exception.DNSException:
+        return None
 
 
 def next_serial(live: int | None, today: datetime.date) -> int:
