@@ -1,15 +1,17 @@
 """Execution module ``sipxha_role``: this sipX server's role files (WatchDog.xml, config.defs, ...) and DHCP.
 
-Reads the ``sipxha`` pillar; the editors live in :mod:`saltext_sipxha.core` (:mod:`.core.role`,
-:mod:`.core.dhcp`). The ``sipxha.role`` and ``sipxha.dhcp`` states are the usual way to apply them.
+Reads the ``sipxha`` pillar; the editors live in :mod:`saltext_sipxha.core.sipx.role` and
+:mod:`saltext_sipxha.core.sipx.dhcp`. The ``sipxha.role`` and ``sipxha.dhcp`` states call :func:`apply` and
+:func:`apply_dhcp` and shape their answers.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from saltext_sipxha.core.files.change import FileChange, apply_changes
-from saltext_sipxha.core.sipx.dhcp import plan_dhcp
+from saltext_sipxha.core.sipx.dhcp import check_config, plan_dhcp
 from saltext_sipxha.core.sipx.role import plan_role
 from saltext_sipxha.saltbridge import fleet_from, salt_errors
 
@@ -43,12 +45,18 @@ def plan_changes() -> dict[str, Any]:
 
 
 @salt_errors
-def apply(test: bool = False) -> dict[str, Any]:
+def apply(test: bool = False, only: Any = None) -> dict[str, Any]:
     """
     Edit this server's sipX files to its role (original kept once as ``<file>.bak``, atomic writes).
 
+    Returns ``{"role": ..., "changes": {path: diff}, "notes": [...], "test": ...}``: the files written (with
+    ``test=True``, those that would be). The ``sipxha.role`` state calls it.
+
     test
         Only report what would change (same as ``plan_changes``).
+
+    only
+        File names (list or comma-separated, e.g. ``WatchDog.xml``) to limit it to.
 
     CLI Example:
 
@@ -56,9 +64,12 @@ def apply(test: bool = False) -> dict[str, Any]:
 
         salt sipxpbx2 sipxha_role.apply
         salt sipxpbx2 sipxha_role.apply test=True
+        salt sipxpbx2 sipxha_role.apply only=WatchDog.xml,ProcessDefinitions.xml
     """
     plan = plan_role(fleet_from(__pillar__, __context__), __opts__["id"])
-    written = list(plan.changed) if test else apply_changes(plan.changes)
+    names = only.split(",") if isinstance(only, str) else only
+    changes = [c for c in plan.changes if names is None or Path(c.path).name in names]
+    written = [c for c in changes if c.changed] if test else apply_changes(changes)
     return _report(written, plan.notes, role=plan.role, test=bool(test))
 
 
@@ -75,3 +86,31 @@ def dhcp_config() -> str | None:
     """
     change = plan_dhcp(fleet_from(__pillar__, __context__), __opts__["id"])
     return None if change is None else change.new.decode("utf-8")
+
+
+@salt_errors
+def apply_dhcp(test: bool = False) -> dict[str, Any]:
+    """
+    On the pillar's DHCP server, write its Kea or ISC dhcpd configuration (``dhcp:software``) after the daemon's
+    own ``-t`` accepted it (also with ``test=True``); elsewhere do nothing. The ``sipxha.dhcp`` state calls it.
+
+    Returns ``{"here": ..., "server": <sipxha:dhcp:server>, "changes": {path: diff}, "test": ...}``.
+
+    test
+        Only check the configuration and report whether it would change.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt sipxpbx1 sipxha_role.apply_dhcp
+        salt sipxpbx1 sipxha_role.apply_dhcp test=True
+    """
+    fleet = fleet_from(__pillar__, __context__)
+    change = plan_dhcp(fleet, __opts__["id"])
+    report = {"here": change is not None, "server": fleet.dhcp.server, "test": bool(test)}
+    if change is None:
+        return _report([], **report)
+    if change.changed:  # the daemon's own -t (never starting it) before the live file is replaced
+        check_config(fleet.dhcp.software, change.new)
+    return _report([change] if test else apply_changes([change]), **report)

@@ -21,13 +21,8 @@ reports unified diffs and changes nothing; a second run reports no changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-from saltext_sipxha.core.files.change import FileChange, apply_changes
-from saltext_sipxha.core.sipx.dhcp import check_config, plan_dhcp
-from saltext_sipxha.core.sipx.role import plan_role
 from saltext_sipxha.core.uninstall import apply_uninstall, plan_uninstall
 from saltext_sipxha.saltbridge import fleet_from, run_state
 
@@ -39,20 +34,19 @@ def __virtual__():
     return __virtualname__
 
 
-def _converge(ret: dict[str, Any], what: str, changes: Iterable[FileChange], notes: Iterable[str] = ()) -> None:
-    """Apply (or under test=True only report) ``changes``; the shared body of every file state."""
-    pending = [change for change in changes if change.changed]
-    notes = list(notes)
-    if not pending:
+def _converge(ret: dict[str, Any], what: str, done: dict[str, Any]) -> None:
+    """Shape the answer of an execution twin (``{"changes": {path: diff}, "notes": [...]}``, written or, under
+    test=True, what would be): the shared body of every file state."""
+    written, notes = done["changes"], done.get("notes", [])
+    if not written:
         ret["comment"] = "\n".join([f"{what}: already as wanted", *notes])
         return
-    ret["changes"] = {change.path: {"diff": change.diff()} for change in pending}
-    paths = ", ".join(change.path for change in pending)
+    ret["changes"] = {path: {"diff": diff} for path, diff in written.items()}
+    paths = ", ".join(written)
     if __opts__["test"]:
         ret["result"] = None
         ret["comment"] = "\n".join([f"{what}: would update {paths}", *notes])
         return
-    apply_changes(pending)
     ret["comment"] = "\n".join([f"{what}: updated {paths} (originals kept as .bak)", *notes])
 
 
@@ -104,9 +98,8 @@ def role(name: str, only: list[str] | None = None) -> dict[str, Any]:
     """
 
     def body(ret: dict[str, Any]) -> None:
-        plan = plan_role(fleet_from(__pillar__, __context__), __opts__["id"])
-        changes = [c for c in plan.changes if only is None or Path(c.path).name in only]
-        _converge(ret, f"sipX files of {plan.minion_id} ({plan.role})", changes, plan.notes)
+        done = __salt__["sipxha_role.apply"](test=__opts__["test"], only=only)
+        _converge(ret, f"sipX files of {__opts__['id']} ({done['role']})", done)
 
     return run_state(name, body)
 
@@ -151,14 +144,11 @@ def dhcp(name: str) -> dict[str, Any]:
     """
 
     def body(ret: dict[str, Any]) -> None:
-        fleet = fleet_from(__pillar__, __context__)
-        change = plan_dhcp(fleet, __opts__["id"])
-        if change is None:
-            ret["comment"] = f"not the DHCP server (sipxha:dhcp:server is {fleet.dhcp.server}): nothing to render"
+        done = __salt__["sipxha_role.apply_dhcp"](test=__opts__["test"])
+        if not done["here"]:
+            ret["comment"] = f"not the DHCP server (sipxha:dhcp:server is {done['server']}): nothing to render"
             return
-        if change.changed:  # the daemon's own -t (never starting it) before the live file is replaced
-            check_config(fleet.dhcp.software, change.new)
-        _converge(ret, "DHCP configuration", [change])
+        _converge(ret, "DHCP configuration", done)
 
     return run_state(name, body)
 

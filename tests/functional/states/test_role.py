@@ -136,6 +136,32 @@ def test_module_plan_and_apply(loaders, set_pillar, etc):
     assert loaders.modules.sipxha_role.apply()["changes"].keys() == planned["changes"].keys()
     assert loaders.modules.sipxha_role.plan_changes()["changes"] == {}
     assert loaders.modules.sipxha_role.dhcp_config() is None
+    assert loaders.modules.sipxha_role.apply_dhcp() == {
+        "here": False,
+        "server": "external",
+        "test": False,
+        "changes": {},
+        "notes": [],
+    }
+
+
+def test_module_apply_only_some_files(loaders, set_pillar, etc):
+    """``sipxha.watchdog`` is ``sipxha_role.apply`` limited to the process files (comma-separated on the CLI)."""
+    set_pillar(_pillar(etc, "distributed"))
+    done = loaders.modules.sipxha_role.apply(only="WatchDog.xml,ProcessDefinitions.xml")
+    assert {Path(path).name for path in done["changes"]} == {"WatchDog.xml", "ProcessDefinitions.xml"}
+    assert str(etc / "registrar-config.in") in loaders.modules.sipxha_role.plan_changes()["changes"]
+
+
+def test_module_apply_dhcp_checks_then_writes(loaders, set_pillar, etc, tmp_path):
+    """The ``sipxha.dhcp`` state's twin: kea-dhcp4 -t even under test=True; a rejected configuration is not written."""
+    config = tmp_path / "kea" / "kea-dhcp4.conf"
+    config.parent.mkdir()
+    set_pillar(_pillar(etc, dhcp=pillars.dhcp("sipxpbx1", str(config))))
+    planned = loaders.modules.sipxha_role.apply_dhcp(test=True)
+    assert planned["here"] and planned["test"] and str(config) in planned["changes"] and not config.exists()
+    assert loaders.modules.sipxha_role.apply_dhcp()["changes"].keys() == planned["changes"].keys()
+    assert loaders.modules.sipxha_role.apply_dhcp()["changes"] == {}
 
 
 def test_module_bad_pillar_raises_naming_the_key(loaders, set_pillar, etc):
