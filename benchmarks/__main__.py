@@ -1,6 +1,6 @@
 """``make bench``: measure saltext-sipxha against baselines run alongside it; write docs/benchmarks.{md,json}.
 
-    python -m benchmarks [--quick] [--only fleet,memory,dns,ca] [--keep] [--merge]
+    python -m benchmarks [--quick] [--only fleet,memory,dns,ca,rollout] [--keep] [--merge]
 
 ``--merge`` re-measures only the ``--only`` parts and keeps the other parts' figures from docs/benchmarks.json.
 
@@ -10,7 +10,9 @@ Parts (each a ratio against a baseline measured in the same run, rounds interlea
 - ``memory``: ``salt-call --local`` processes on a masterless sandbox (:mod:`benchmarks.memory`);
 - ``dns``: plan + zone rendering for N servers against dnspython (:mod:`benchmarks.dns_render`);
 - ``ca``: signing 500 CSRs against raw ``cryptography`` and ``openssl x509 -req``, and the index flat up to
-  10,000 issued (:mod:`benchmarks.ca_sign`).
+  10,000 issued (:mod:`benchmarks.ca_sign`);
+- ``rollout``: a fleet-wide change under RFC 3263 client load, ``service:restart: rolling`` against
+  ``immediate`` (:mod:`benchmarks.rollout`): failed requests and gaps per SRV name, the rollout's overhead.
 
 Everything runs under ``.tmp/bench-*`` in the repository (removed at the end unless ``--keep``);
 every process started is stopped before the part ends.
@@ -34,13 +36,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
-from benchmarks import ca_sign, converge, dns_render, memory, report  # noqa: E402
+from benchmarks import ca_sign, converge, dns_render, memory, report, rollout  # noqa: E402
 from benchmarks.local import local_minion  # noqa: E402
 from tests.support.fleet import standalone_fleet  # noqa: E402
 
-PARTS = ("fleet", "memory", "dns", "ca")
+PARTS = ("fleet", "memory", "dns", "ca", "rollout")
 #: rounds per figure: (full run, --quick)
-ROUNDS = {"rerun": (6, 2), "first": (3, 1), "beacon": (3, 1), "memory": (4, 2), "dns": (3, 1), "ca": (5, 2)}
+ROUNDS = {"rerun": (6, 2), "first": (3, 1), "beacon": (3, 1), "memory": (4, 2), "dns": (3, 1), "ca": (5, 2),
+          "rollout": (2, 1)}  # fmt: skip
 
 
 def fleet_part(root: Path, rounds: dict[str, int]) -> dict[str, Any]:
@@ -66,6 +69,8 @@ def run_parts(root: Path, parts: list[str], quick: bool) -> dict[str, Any]:
             results[part] = dns_render.run(rounds["dns"])
         elif part == "ca":
             results[part] = ca_sign.run(100 if quick else 500, rounds["ca"], 1000 if quick else 10000)
+        elif part == "rollout":
+            results[part] = rollout.run(root / "rollout", rounds["rollout"])
         results[part]["elapsed_s"] = round(time.monotonic() - started, 1)
         print(f"[bench] {part} done in {results[part]['elapsed_s']} s", flush=True)
     return results

@@ -121,3 +121,41 @@ MEMORY_AFTER = """\
 No goal was set. Installed but unused, the extension costs nothing measurable (only its package
 `__init__` is imported to find the loader folders). Applying `sipxha` adds its modules and core plus
 what they import that a plain `file.managed` run does not (lxml, cryptography's x509 and dnspython)."""
+
+ROLLOUT = """\
+## 6. A fleet-wide change under client load: rolling against immediate restarts
+
+The rollout integration tests' fleet (`tests/support/rollout.py`): a real salt-master and three
+salt-minions, BIND (`named`, nsupdate mode with the servers' A records, SRV TTL {srv_ttl} s), and per
+server on its own loopback address (127.0.0.11-13) Debian's `sipp -sn uas` answering OPTIONS on the proxy
+(TCP, UDP), registrar (TCP) and auth-proxy (TCP, UDP) ports, standing in for sipX. Each server's
+`service:restart_command` is `tests/support/responders.py restart`: it stops that server's responders,
+waits {down:g} s (a real sipX takes far longer), starts them again and waits until they answer. The change:
+`ports:registrar_xmlrpc` (`SIP_REGISTRAR_XMLRPC_PORT` in every server's config.defs) toggled, then
+`salt 'sipxpbx*' state.apply sipxha`. **immediate** (today's behaviour): every server restarts in its own
+state run, all at about the same moment. **rolling** (`rollout: {{drain_wait: {drain_wait:g},
+health_timeout: {health_timeout:g}}}`): every run marks its server and fires `sipxha/restart/needed`;
+the shipped reactor starts `salt-run sipxha.rollout`, which restarts the servers one at a time, drained
+from DNS around each restart. {rounds} round(s) of each, taking turns.
+
+Client load (`benchmarks/sipload.py`, ours): an RFC 3263 client for every SRV name the fleet publishes,
+{rate} OPTIONS per second per name from {lead:g} s before the change until {tail:g} s after it is done
+(state.apply returned, and for rolling the rollout's return). Each request resolves the SRV name with
+dnspython from the benchmark's BIND (its own cache, honouring the TTL), tries the targets in
+`answer.rrset.processing_order()` order (priority, then weight) with one OPTIONS each (UDP for `_sip._udp`
+names, else TCP), fails over after {timeout:g} s without an answer, and counts as failed only if no
+target answered. A request never waits for the one before it (a thread pool). The longest gap is the
+longest stretch without an answer for that name; the row "any name" is the longest stretch in which no
+name got an answer at all: the client or the machine stalled (the per-name gaps include such stalls).
+The independent check with a client nobody here wrote is the kamailio integration test (issue 11)."""
+
+ROLLOUT_TIMES = """\
+The rollout's time is its runner job's lifetime on the master's event bus (`salt/run/<jid>/new` to
+`.../ret`; the reactor may start more jobs, refused while one runs, or finding nothing to do: those are
+not counted). Its budget is N x (drain_wait + restart + time to healthy): restart is the restart
+command's own time (its log), time to healthy the runner's own measure (`timings.health`: first health
+probe after the restart returned to every check answering). What is left, per server, is what the
+orchestration adds: in each server's steps (the drain and undrain DNS updates, each a call to that
+server's minion; the restart call's Salt round trip beyond the command; clearing the marker) and once
+per rollout (the fleet's plan from the pillar, asking the minions for markers before and after, the
+lock, the events)."""

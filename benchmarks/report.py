@@ -7,6 +7,7 @@ from typing import Any
 from benchmarks import notes
 
 RERUN_GOAL = 1.3
+OVERHEAD_GOAL = 2.0  #: seconds per server a rollout may take beyond drain_wait + restart + time to healthy
 
 
 def _med(stat: dict[str, Any], scale: float = 1.0, unit: str = "s", digits: int = 3) -> str:
@@ -172,6 +173,71 @@ def memory_section(mem: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _failed(totals: dict[str, dict[str, Any]]) -> tuple[int, int]:
+    return sum(t["failed"] for t in totals.values()), sum(t["requests"] for t in totals.values())
+
+
+def rollout_section(ro: dict[str, Any]) -> list[str]:
+    rolling, immediate = ro["variants"]["rolling"], ro["variants"]["immediate"]
+    text = notes.ROLLOUT.format(
+        rate=ro["rate_per_name"], timeout=ro["failover_timeout_s"], srv_ttl=ro["srv_ttl"], down=ro["restart_down_s"],
+        drain_wait=ro["drain_wait_s"], health_timeout=ro["health_timeout_s"], rounds=ro["rounds"],
+        lead=ro["lead_s"], tail=ro["tail_s"],
+    )  # fmt: skip
+    lines = [text, "", "| SRV name | rolling: failed / requests | rolling: longest gap | immediate: failed / requests "
+             "| immediate: longest gap |", "|---|---|---|---|---|"]  # fmt: skip
+    for name in ro["names"]:
+        ours, base = rolling["totals"][name], immediate["totals"][name]
+        lines.append(f"| `{name}` | {ours['failed']} / {ours['requests']} | {ours['longest_gap_s']:.2f} s "
+                     f"| {base['failed']} / {base['requests']} | {base['longest_gap_s']:.2f} s |")  # fmt: skip
+    stall = {mode: max(r["any_name_longest_gap_s"] for r in v["rounds"]) for mode, v in ro["variants"].items()}
+    (of, total), (base_of, base_total) = _failed(rolling["totals"]), _failed(immediate["totals"])
+    lines += [f"| all names | **{of} / {total}** | | **{base_of} / {base_total}** | |",
+              f"| any name (client or machine stall) | | {stall['rolling']:.2f} s | | {stall['immediate']:.2f} s |",
+              "", notes.ROLLOUT_TIMES, "", "| round | rollout (runner job) | N x (drain_wait + restart + healthy) "
+              "| overhead per server | of it in each server's steps | once per rollout | state.apply → last undrain |",
+              "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for index, rnd in enumerate(rolling["rounds"], 1):
+        fig = rnd["rollout"]
+        steps = ", ".join(f"{m} {s:.1f} s" for m, s in fig["in_server_steps_s"].items())
+        lines.append(
+            f"| {index} | {fig['rollout_s']:.1f} s | {fig['budget_s']:.1f} s | **{fig['overhead_per_server_s']:.1f} s**"
+            f" | {steps} | {fig['once_per_rollout_s']:.1f} s | {rnd['change_to_done_s']:.1f} s |"
+        )
+    per_server = "; ".join(f"round {i}: {_servers(rnd)}" for i, rnd in enumerate(rolling["rounds"], 1))
+    downs = "; ".join(
+        f"round {i}: state.apply {rnd['state_apply_s']:.1f} s, every server down at once for "
+        f"{rnd['all_servers_down_s']:.2f} s"
+        for i, rnd in enumerate(immediate["rounds"], 1)
+    )
+    return [*lines, "", "Rolling, per server in order (restart command / the restart call from the master / time "
+            f"to healthy): {per_server}.", "", f"Immediate: {downs}.", ""]  # fmt: skip
+
+
+def _servers(rnd: dict[str, Any]) -> str:
+    fig = rnd["rollout"]
+    return ", ".join(
+        f"{m} {rnd['restart_s'][m]:.2f} / {fig['restart_call_s'][m]:.2f} / {fig['timings'][m]['health']:.2f} s"
+        for m in fig["order"]
+    )
+
+
+def _rollout_rows(ro: dict[str, Any]) -> list[str]:
+    rolling, immediate = ro["variants"]["rolling"], ro["variants"]["immediate"]
+    (of, total), (base_of, base_total) = _failed(rolling["totals"]), _failed(immediate["totals"])
+    worst = max(r["rollout"]["overhead_per_server_s"] for r in rolling["rounds"])
+    gap = max(t["longest_gap_s"] for t in rolling["totals"].values())
+    base_gap = max(t["longest_gap_s"] for t in immediate["totals"].values())
+    return [
+        f"| fleet-wide change, rolling: failed requests (every SRV name; immediate: {base_of} / {base_total}) "
+        f"| {of} / {total} | 0 | {'met' if of == 0 else '**missed**'} |",
+        f"| rolling: longest gap without an answer, worst SRV name (immediate: {base_gap:.2f} s) | {gap:.2f} s "
+        "| - | - |",
+        f"| rolling: overhead per server beyond drain_wait + restart + healthy, worst round | {worst:.1f} s "
+        f"| < {OVERHEAD_GOAL:g} s | {_verdict(worst, OVERHEAD_GOAL)} |",
+    ]
+
+
 def summary_section(data: dict[str, Any]) -> list[str]:
     """One line per figure: the ratio and whether it met its goal (where the issue set one)."""
     rows = []
@@ -209,6 +275,8 @@ def summary_section(data: dict[str, Any]) -> list[str]:
         rows.append(f"| CA signing, {core['count']} CSRs, vs raw cryptography / vs openssl x509 -req | "
                     f"{raw['sipxha_time_ratio']:.0f}x / {openssl['sipxha_time_ratio']:.2f}x "
                     f"({core['certs_per_second']} certs/s) | - | - |")  # fmt: skip
+    if "rollout" in data:
+        rows += _rollout_rows(data["rollout"])
     return ["## Summary", "", "| figure | ratio to its baseline | goal | |", "|---|---|---|---|", *rows, ""]
 
 
@@ -223,4 +291,6 @@ def render(data: dict[str, Any]) -> str:
         lines += ca_section(data["ca"])
     if "memory" in data:
         lines += memory_section(data["memory"])
+    if "rollout" in data:
+        lines += rollout_section(data["rollout"])
     return "\n".join(lines).rstrip() + "\n"
