@@ -179,11 +179,13 @@ def test_the_key_belongs_to_the_sipx_account_from_its_first_byte(apply_sls, serv
     assert not [p for p in ssl.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_a_missing_sipx_account_fails_naming_the_pillar_key(apply_sls, server):
+@pytest.mark.parametrize("key", ["user", "group"])
+def test_a_missing_sipx_account_fails_naming_the_pillar_key(apply_sls, server, sipx_user, key):
     etc, ssl = server
-    pillar = pillar_for(etc, service={"manage": False, "user": "no-such-sipx-user"})
-    pki = apply_sls(pillar)["sipxha-pki-certificate"]
-    assert pki["result"] is False and "sipxha:service:user" in pki["comment"], pki
+    service = {"manage": False, "user": sipx_user, "group": sipx_user} | {key: "no-such-sipx-account"}
+    pki = apply_sls(pillar_for(etc, service=service))["sipxha-pki-certificate"]
+    assert pki["result"] is False and f"sipxha:service:{key}:" in pki["comment"], pki
+    assert "no-such-sipx-account" in pki["comment"], pki
     assert not ssl.exists() or not (ssl / "ssl.key").exists()
 
 
