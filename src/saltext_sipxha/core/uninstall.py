@@ -31,6 +31,7 @@ from saltext_sipxha.core.files.atomic import (
 from saltext_sipxha.core.files.change import FileChange, apply_changes, read_backup, read_file
 from saltext_sipxha.core.pki.servercert import SslLayout
 from saltext_sipxha.core.plan.fleet import Fleet
+from saltext_sipxha.core.sipx.dhcp import is_dhcp_server
 from saltext_sipxha.core.sipx.role import role_files
 
 
@@ -51,8 +52,10 @@ class UninstallPlan:
 
 
 def managed_paths(fleet: Fleet, minion_id: str) -> list[Path]:
-    """Every file sipxha may write on this server."""
-    server = fleet.find_server(minion_id)
+    """Every file sipxha may write on this minion (on a DHCP server that is no sipX server: its DHCP config)."""
+    server = fleet.get_server(minion_id)
+    if server is None:
+        return [Path(fleet.dhcp.config)] if is_dhcp_server(fleet, minion_id) else []
     etc, layout = Path(server.paths["etc"]), SslLayout.of(fleet, server)
     roles = [etc / name for name in role_files(fleet, server)]
     return [*roles, Path(fleet.dhcp.config), layout.key, layout.cert, layout.ca_file]
@@ -60,16 +63,17 @@ def managed_paths(fleet: Fleet, minion_id: str) -> list[Path]:
 
 def plan_uninstall(fleet: Fleet, minion_id: str) -> UninstallPlan:
     """Work out what uninstall would restore, remove or keep; writes nothing."""
-    layout = SslLayout.of(fleet, fleet.find_server(minion_id))
-    keep = _keeps_own_ssl(layout)
+    server = fleet.get_server(minion_id)
+    layout = None if server is None else SslLayout.of(fleet, server)
+    keep = layout is not None and _keeps_own_ssl(layout)
     # the CA file's marker goes first: once the key's and certificate's are gone the set is no longer ours
-    kept = [layout.ca_file, layout.cert, layout.key] if keep else []
+    kept = [layout.ca_file, layout.cert, layout.key] if keep and layout is not None else []
     paths = managed_paths(fleet, minion_id)
     changes = []
     for path in paths:
         if path in kept:
             continue
-        secret = path == layout.key
+        secret = layout is not None and path == layout.key
         if has_backup(path):
             original = read_backup(path)
             mode = backup_mode(path)
@@ -78,7 +82,7 @@ def plan_uninstall(fleet: Fleet, minion_id: str) -> UninstallPlan:
             changes.append(FileChange(str(path), read_file(path), None, backup=False, secret=secret))
     held = tuple(str(path) for path in kept if has_backup(path) or has_marker(path))
     temps = tuple(temp for path in paths for temp in leftover_temps(path))
-    links = () if keep else tuple(_ca_links(layout))
+    links = () if keep or layout is None else tuple(_ca_links(layout))
     return UninstallPlan(minion_id, tuple(changes), links, held, temps, tuple(map(str, paths)))
 
 

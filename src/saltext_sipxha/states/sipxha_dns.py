@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from saltext_sipxha.core.dns import fragment, rfc2136
+from saltext_sipxha.core.dns import fragment, rfc2136, withdraw
 from saltext_sipxha.core.dns import zonefile as zone_file
+from saltext_sipxha.core.plan.settings import ZoneFileDns
 from saltext_sipxha.saltbridge import fleet_from, run_state
 
 __virtualname__ = "sipxha_dns"
@@ -96,6 +97,60 @@ def _retry_reload(ret: dict[str, Any], change: zone_file.ZoneChange, command: st
         return
     zone_file.apply_zonefile(change, zone_file.named_checkzone, zone_file.command_reloader(command))
     ret["comment"] = f"Ran {command!r}: zone file {change.path} (serial {change.old_serial}) was never loaded"
+
+
+def zonefile_uninstalled(name: str) -> dict[str, Any]:
+    """
+    Put the zone file back without the sipX HA records (``sipxha.uninstall`` on the ``dns:zonefile:minion``).
+
+    The original from before sipxha is restored (its SOA serial moved past the live one); where sipxha
+    created the file, the zone stays without the HA records (a fragment: comments only), so that the DNS
+    server still loads it. Validated like the zone file, then reloaded (``dns:zonefile:reload``); see
+    :mod:`saltext_sipxha.core.dns.withdraw`. A second run changes nothing.
+
+    name
+        Path of the zone file (``sipxha:dns:zonefile:path``).
+
+    Example (what the ``sipxha.uninstall`` SLS does on the ``dns:zonefile:minion``):
+
+    .. code-block:: yaml
+
+        /etc/bind/db.sipxha.example.com:
+          sipxha_dns.zonefile_uninstalled: []
+    """
+
+    def body(ret: dict[str, Any]) -> None:
+        fleet = fleet_from(__pillar__, __context__)
+        settings = fleet.dns.zonefile
+        if settings is None or settings.path != name:
+            ret["comment"] = f"{name} is not sipxha:dns:zonefile:path: nothing to undo"
+            return
+        change = withdraw.plan_withdraw(fleet, settings, datetime.date.today())
+        if change is None:
+            ret["comment"] = f"nothing of sipxha to undo in {name}"
+            return
+        ret["changes"] = {"diff": change.diff()} if change.changed else {"reload": {"old": "failed earlier"}}
+        if change.changed and change.new_serial is not None:
+            ret["changes"]["serial"] = {"old": change.old_serial, "new": change.new_serial}
+        check, what = _checker(settings), "back without the sipX HA records"
+        if __opts__["test"]:
+            zone_file.validate(change, check)
+            ret.update(result=None, comment=f"Would put {name} {what}")
+            return
+        reload = zone_file.command_reloader(settings.reload) if settings.reload else None
+        zone_file.apply_zonefile(change, check, reload)
+        withdraw.forget(settings)
+        reloaded = f" and ran {settings.reload!r}" if reload else ""
+        ret["comment"] = f"Put {name} {what}{reloaded}"
+
+    return run_state(name, body)
+
+
+def _checker(settings: ZoneFileDns) -> zone_file.Checker:
+    """The validation of a candidate: the zone itself, or for a fragment the site's zone including it."""
+    if settings.fragment:
+        return fragment.including_checker(settings, zone_file.named_checkzone)
+    return zone_file.named_checkzone
 
 
 def nsupdate(name: str) -> dict[str, Any]:

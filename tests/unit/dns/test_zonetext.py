@@ -148,7 +148,7 @@ def test_planning_a_changed_zone_renders_it_once(tmp_path, monkeypatch):
     fleet = seed_fleet(path=str(path))
     path.write_text(render_zone(seed_fleet(path=str(path), nameservers={"ns2.example.com": "192.0.2.54"}), 5))
     calls, records = [], zonetext.zone_records
-    monkeypatch.setattr(zonetext, "zone_records", lambda *args: calls.append(1) or records(*args))
+    monkeypatch.setattr(zonetext, "zone_records", lambda *args, **kwargs: calls.append(1) or records(*args, **kwargs))
     change = plan_zonefile(fleet, str(path), fleet.dns.zonefile, TODAY)
     assert change.changed and (change.old_serial, change.new_serial) == (5, 2024051700)
     assert calls == [1]

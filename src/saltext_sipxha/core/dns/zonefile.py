@@ -80,7 +80,7 @@ def plan_zonefile(
     if not target.parent.is_dir():
         raise UnsafeFileError(path, "its folder does not exist")
     old = read_text(target)
-    digest = _digest(settings.include) if settings is not None and settings.include else None
+    digest = file_digest(settings.include) if settings is not None and settings.include else None
     zone, origin = zone_text(fleet, settings, digest, drained), zone_origin(fleet)  # rendered once
     live_serial = soa_serial(old, origin) if old is not None else None
     if live_serial is not None and zone.text(live_serial) == old:
@@ -171,6 +171,7 @@ def read_text(path: Path) -> str | None:
         raise UnsafeFileError(str(path), f"is not a text zone file: {err}") from err
 
 
-def _digest(path: str) -> str | None:
+def file_digest(path: str) -> str | None:
+    """SHA-256 of the file at ``path`` (the include's, part of the zone text), None when it does not exist."""
     data = read_file(path)
     return None if data is None else hashlib.sha256(data).hexdigest()

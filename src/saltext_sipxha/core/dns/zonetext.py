@@ -48,6 +48,13 @@ HEADER = (
     "; Zone {origin} -- sipX High Availability DNS records, managed by Salt (saltext-sipxha).\n"
     "; Do not edit: the next state run replaces this file. Put other records in dns:zonefile:include.\n"
 )
+WITHDRAWN_HEADER = (
+    "; Zone {origin} -- left by sipxha.uninstall without the sipX High Availability records.\n"
+    "; No longer managed by Salt: edit it, or remove it from named.conf.\n"
+)
+_SOA_SERIAL = re.compile(
+    r"^\S+\s+(?:\d+\s+)?(?:IN\s+)?SOA\s+\S+\s+\S+\s+\(?\s*(\d+)", re.MULTILINE
+)  #: where to rewrite it
 _INCLUDE = re.compile(r"^\$INCLUDE\b.*$", re.MULTILINE | re.IGNORECASE)  #: not followed when reading the serial
 
 
@@ -66,12 +73,15 @@ def nameservers(fleet: Fleet, settings: ZoneFileDns | None) -> tuple[tuple[str, 
     return ((minion if "." in minion else f"{minion}.{fleet.domain}", None),)
 
 
-def zone_records(fleet: Fleet, settings: ZoneFileDns | None = None, drained: Iterable[str] = ()) -> tuple[Record, ...]:
-    """Every record of the zone except the SOA, in file order (``drained`` servers left out of SRV RRsets)."""
+def zone_records(
+    fleet: Fleet, settings: ZoneFileDns | None = None, drained: Iterable[str] = (), *, ha: bool = True
+) -> tuple[Record, ...]:
+    """Every record of the zone except the SOA, in file order (``drained`` servers left out of SRV RRsets);
+    without ``ha`` only the NS records and the name servers' addresses (the zone uninstall leaves)."""
     origin, ttl = zone_origin(fleet), fleet.srv.ttl
     servers = nameservers(fleet, settings)
     records = [Record(origin, ttl, NS(IN, dns.rdatatype.NS, absolute(name))) for name, _ in servers]
-    addresses = list(address_records(fleet, origin))
+    addresses = list(address_records(fleet, origin)) if ha else []
     known = {record.name for record in addresses}
     for name, address in servers:
         host = absolute(name)
@@ -81,6 +91,8 @@ def zone_records(fleet: Fleet, settings: ZoneFileDns | None = None, drained: Ite
                 raise PillarError(key, f"{name} lies in the zone {origin} and needs an address")
             if address is not None:
                 addresses.append(address_record(host, ttl, address))
+    if not ha:
+        return tuple(records + addresses)
     planned = planned_records(fleet, drained)
     require_in_zone(fleet, planned, origin, "sipxha:domain")
     return tuple(records + addresses) + planned
@@ -116,14 +128,19 @@ def zone_text(
     settings: ZoneFileDns | None = None,
     include_digest: str | None = None,
     drained: Iterable[str] = (),
+    *,
+    ha: bool = True,
 ) -> ZoneText:
     """The zone rendered once for any serial; ``include_digest`` is the SHA-256 of the include file (when there
-    is one); ``drained`` servers are left out of the SRV RRsets (see :func:`.records.planned_records`)."""
+    is one); ``drained`` servers are left out of the SRV RRsets (see :func:`.records.planned_records`); without
+    ``ha``, the zone without the HA records that uninstall leaves (:func:`zone_records`)."""
     origin = zone_origin(fleet)
-    records = zone_records(fleet, settings, drained)
+    records = zone_records(fleet, settings, drained, ha=ha)
     owners = [record.name.relativize(origin).to_text() for record in records]
     width = max(len(owner) for owner in ["@", *owners])
-    head = HEADER.format(origin=origin.to_text()) + f"$ORIGIN {origin.to_text()}\n$TTL {fleet.srv.ttl}\n"
+    head = (HEADER if ha else WITHDRAWN_HEADER).format(
+        origin=origin.to_text()
+    ) + f"$ORIGIN {origin.to_text()}\n$TTL {fleet.srv.ttl}\n"
     lines = [_line(owner, record, width) for owner, record in zip(owners, records, strict=True)]
     if settings is not None and settings.include is not None:
         lines.append(f"\n; {settings.include} sha256 {include_digest or 'missing'}\n")
@@ -141,9 +158,11 @@ def render_zone(
     settings: ZoneFileDns | None = None,
     include_digest: str | None = None,
     drained: Iterable[str] = (),
+    *,
+    ha: bool = True,
 ) -> str:
     """The master file text with SOA serial ``serial`` (:func:`zone_text` for the arguments)."""
-    return zone_text(fleet, settings, include_digest, drained).text(serial)
+    return zone_text(fleet, settings, include_digest, drained, ha=ha).text(serial)
 
 
 def soa_serial(text: str, origin: dns.name.Name) -> int | None:
@@ -154,6 +173,16 @@ def soa_serial(text: str, origin: dns.name.Name) -> int | None:
         return int(zone.get_soa().serial)
     except dns.exception.DNSException:
         return None
+
+
+def with_serial(text: str, serial: int, origin: dns.name.Name) -> str | None:
+    """``text`` with its SOA serial replaced by ``serial``, every other byte kept; None when that cannot be done
+    safely (no one-line or ``(``-continued SOA found, or dnspython reads another serial from the result)."""
+    match = _SOA_SERIAL.search(text)
+    if match is None:
+        return None
+    rewritten = f"{text[: match.start(1)]}{serial}{text[match.end(1) :]}"
+    return rewritten if soa_serial(rewritten, origin) == serial else None
 
 
 def next_serial(live: int | None, today: datetime.date) -> int:
