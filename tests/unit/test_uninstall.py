@@ -136,3 +136,17 @@ def test_uninstall_restores_the_original_key_and_certificate(tmp_path):
     apply_uninstall(plan)
     assert tree_snapshot(ssl) == before
     assert not layout.ca_file.exists()
+
+
+def test_a_dhcp_server_that_is_no_sipx_server_gets_its_config_removed(tmp_path):
+    """A router as ``dhcp:server`` (not in ``servers``): its DHCP config is undone; other minions have nothing."""
+    pillar = _pillar(tmp_path)
+    pillar["dhcp"]["server"] = "router1"
+    fleet = build_plan(pillar)
+    config = tmp_path / "kea" / "kea-dhcp4.conf"
+    assert managed_paths(fleet, "router1") == [config] and managed_paths(fleet, "ns1") == []
+    apply_changes([plan_dhcp(fleet, "router1")])
+    assert config.exists()
+    apply_uninstall(plan_uninstall(fleet, "router1"))
+    assert not config.exists() and not plan_uninstall(fleet, "router1").pending
+    assert not plan_uninstall(fleet, "ns1").pending
