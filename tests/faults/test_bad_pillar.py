@@ -29,6 +29,8 @@ SLS_CASES = [
     ("sipxha:dns", "ns1.example.com"),
     ("sipxha:dns:zonefile", "/etc/bind/db.example.com"),
     ("sipxha:dns:nsupdate", "192.0.2.53"),
+    ("sipxha:dhcp:config", "/etc/passwd"),  # issue 13 item 15: a system file outside the key's trees
+    ("sipxha:servers:sipxpbx1:paths:etc", "/etc"),
 ]
 CASES = BAD_PILLARS + SLS_CASES
 #: A bad pillar renders only the plan check (sipxha.sls_context): no role, DHCP, PKI or service state runs.

@@ -29,6 +29,7 @@ from saltext_sipxha.core.plan.settings import (
     read_service,
     read_srv,
 )
+from saltext_sipxha.core.plan.trees import check_trees
 
 MASTER = "master"
 DISTRIBUTED = "distributed"
@@ -36,6 +37,7 @@ ROLES = (MASTER, DISTRIBUTED)
 DEFAULT_DS_PROCESSES = ("KeepAlive", "SIPRegistrar", "SIPProxy", "SIPAuthProxy")
 REQUIRED_DS_PROCESSES = ("SIPRegistrar", "SIPProxy", "SIPAuthProxy")
 DEFAULT_PATHS = MappingProxyType({"etc": "/etc/sipxpbx", "ssl": "/etc/sipxpbx/ssl"})
+ALLOW_OUTSIDE = "allow_outside"  #: ``sipxha:paths:allow_outside``: more folders for managed paths (:mod:`.trees`)
 #: config.defs addresses a DS points at the master (HaSetup: "routing for non-replicated services").
 MASTER_SERVICE_KEYS = (
     "CONFIG_SERVER_ADDR",
@@ -149,11 +151,13 @@ def build_plan(pillar: Mapping[str, Any] | None) -> Fleet:
     missing = [name for name in REQUIRED_DS_PROCESSES if name not in ds_processes]
     if missing:
         raise PillarError(top.key("ds_processes"), f"a distributed server must run {', '.join(missing)}")
-    paths = _read_paths(top.child("paths"), DEFAULT_PATHS)
+    paths_node = top.child("paths")
+    paths = _read_paths(paths_node, DEFAULT_PATHS, extra=(ALLOW_OUTSIDE,))
+    allow_outside = paths_node.abspath_list(ALLOW_OUTSIDE)
     raw_servers = _read_servers(top, domain, paths)
     fleet_paths = {"domain": domain, "realm": realm, "ports": ports, "srv": srv, "ds_processes": ds_processes}
     servers = _derive_servers(raw_servers, fleet_paths)
-    return Fleet(
+    fleet = Fleet(
         domain=domain,
         realm=realm,
         servers=servers,
@@ -167,10 +171,12 @@ def build_plan(pillar: Mapping[str, Any] | None) -> Fleet:
         rollout=read_rollout(top.child("rollout")),
         allow_realm_change=top.boolean("allow_realm_change", False),
     )
+    check_trees(fleet, paths, allow_outside)
+    return fleet
 
 
-def _read_paths(node: Node, defaults: Mapping[str, str]) -> MappingProxyType[str, str]:
-    node.only(DEFAULT_PATHS)
+def _read_paths(node: Node, defaults: Mapping[str, str], extra: tuple[str, ...] = ()) -> MappingProxyType[str, str]:
+    node.only((*DEFAULT_PATHS, *extra))
     return MappingProxyType({name: node.abspath(name, default) for name, default in defaults.items()})
 
 

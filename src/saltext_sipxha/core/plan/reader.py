@@ -143,6 +143,12 @@ class Node:
             raise PillarError(self.key(name), f"must be an absolute, normalised path (no '.', '..' or '//'): {value!r}")
         return trimmed
 
+    def abspath_list(self, name: str) -> tuple[str, ...]:
+        """An optional list of :meth:`abspath` values (empty when absent or ``[]``)."""
+        if self.data.get(name) is None or self.data.get(name) == []:
+            return ()
+        return tuple(Node({name: item}, self.path).abspath(name) for item in self.string_list(name))
+
     def base64(self, name: str) -> str:
         """A base64 secret (a TSIG key): validated, never shown in an error."""
         value = self.string(name, secret=True)
