@@ -11,7 +11,7 @@ from typing import Any
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-from saltext_sipxha.core.dns import records, zonetext
+from saltext_sipxha.core.dns import records, zonefile, zonetext
 from saltext_sipxha.core.errors import SipxhaError
 from saltext_sipxha.core.sipx.dhcp import DHCP_SERVICES, is_dhcp_server, plan_dhcp
 from saltext_sipxha.core.sipx.role import plan_role
@@ -124,7 +124,8 @@ def srv_records() -> list[dict[str, Any]]:
 def zone(serial: int | None = None) -> str:
     """
     Return the BIND master file of the SIP domain (``$ORIGIN <domain>.``): SOA, NS, the servers' addresses
-    and the planned SRV/NAPTR records, in a deterministic order (what ``sipxha.dns`` writes in zone-file mode).
+    and the planned SRV/NAPTR records, in a deterministic order: what ``sipxha_dns.zonefile`` writes in zone-file
+    mode (the same rendering; the include file's SHA-256 read on this minion, ``missing`` where it is not).
 
     serial
         SOA serial to print (default: today's ``YYYYMMDD00``).
@@ -139,7 +140,7 @@ def zone(serial: int | None = None) -> str:
     fleet = fleet_from(__pillar__, __context__)
     if serial is None:
         serial = zonetext.next_serial(None, datetime.date.today())
-    return zonetext.render_zone(fleet, int(serial), fleet.dns.zonefile)
+    return zonefile.wanted_zone(fleet, fleet.dns.zonefile).text(int(serial))
 
 
 @salt_errors

@@ -11,8 +11,9 @@ State module ``sipxha_dns``: the fleet's SRV records are live in DNS, by zone fi
     sipxha-srv-records:
       sipxha_dns.nsupdate
 
-Zone-file mode writes a whole zone (see :mod:`saltext_sipxha.core.dns.zonetext` for why, and for the
-``dns:zonefile:include`` file that holds the administrator's other records). ``test=True`` shows the
+The actions are the execution module's (``sipxha_dns.zonefile``, ``sipxha_dns.nsupdate``); the states only
+shape their answers. Zone-file mode writes a whole zone (see :mod:`saltext_sipxha.core.dns.zonetext` for
+why, and for the ``dns:zonefile:include`` file that holds the administrator's other records). ``test=True`` shows the
 diff (and still runs ``named-checkzone`` on the candidate) but writes nothing and sends nothing.
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from saltext_sipxha.core.dns import fragment, rfc2136, withdraw
+from saltext_sipxha.core.dns import fragment, withdraw
 from saltext_sipxha.core.dns import zonefile as zone_file
 from saltext_sipxha.core.plan.settings import ZoneFileDns
 from saltext_sipxha.saltbridge import fleet_from, run_state
@@ -57,46 +58,36 @@ def zonefile(name: str, reload: bool = True) -> dict[str, Any]:
     """
 
     def body(ret: dict[str, Any]) -> None:
-        fleet = fleet_from(__pillar__, __context__)
-        settings = fleet.dns.zonefile
-        check: zone_file.Checker = zone_file.named_checkzone
-        if settings is not None and settings.fragment:  # only the HA records; the site's zone $INCLUDEs them
-            change = fragment.plan_fragment(fleet, name)
-            check = fragment.including_checker(settings, zone_file.named_checkzone)
-        else:
-            change = zone_file.plan_zonefile(fleet, name, settings, datetime.date.today())
-        command = settings.reload if settings is not None and reload else None
-        if not change.changed and command and zone_file.reload_pending(name):
-            _retry_reload(ret, change, command)
+        done = __salt__["sipxha_dns.zonefile"](name, reload=reload, test=__opts__["test"])
+        if done["retry_reload"]:
+            _retry_reload(ret, done)
             return
-        what = "Zone fragment" if change.new_serial is None else "Zone file"
-        if not change.changed:
-            serial = f" (serial {change.old_serial})" if change.new_serial is not None else ""
+        what, serial = ("Zone fragment", None) if done["fragment"] else ("Zone file", done["new_serial"])
+        if not done["changed"]:
+            serial = f" (serial {done['old_serial']})" if serial is not None else ""
             ret["comment"] = f"{what} {name} is up to date{serial}"
             return
-        ret["changes"] = {"diff": change.diff()}
-        serial = f" (serial {change.new_serial})" if change.new_serial is not None else ""
-        if change.new_serial is not None:
-            ret["changes"]["serial"] = {"old": change.old_serial, "new": change.new_serial}
+        ret["changes"] = {"diff": done["diff"]}
+        if serial is not None:
+            ret["changes"]["serial"] = {"old": done["old_serial"], "new": serial}
+        serial = f" (serial {serial})" if serial is not None else ""
         if __opts__["test"]:
-            zone_file.validate(change, check)
             ret.update(result=None, comment=f"Would write {what.lower()} {name}{serial}")
             return
-        zone_file.apply_zonefile(change, check, zone_file.command_reloader(command) if command else None)
-        reloaded = f" and ran {command!r}" if command else ""
+        reloaded = f" and ran {done['reload']!r}" if done["reload"] else ""
         ret["comment"] = f"Wrote {what.lower()} {name}{serial}{reloaded}"
 
     return run_state(name, body)
 
 
-def _retry_reload(ret: dict[str, Any], change: zone_file.ZoneChange, command: str) -> None:
+def _retry_reload(ret: dict[str, Any], done: dict[str, Any]) -> None:
     """The zone file is up to date but an earlier reload failed: the DNS server still serves the old zone."""
+    command, path = done["reload"], done["path"]
     ret["changes"] = {"reload": {"old": "failed earlier", "new": command}}
     if __opts__["test"]:
-        ret.update(result=None, comment=f"Would run {command!r}: zone file {change.path} was never loaded")
+        ret.update(result=None, comment=f"Would run {command!r}: zone file {path} was never loaded")
         return
-    zone_file.apply_zonefile(change, zone_file.named_checkzone, zone_file.command_reloader(command))
-    ret["comment"] = f"Ran {command!r}: zone file {change.path} (serial {change.old_serial}) was never loaded"
+    ret["comment"] = f"Ran {command!r}: zone file {path} (serial {done['old_serial']}) was never loaded"
 
 
 def zonefile_uninstalled(name: str) -> dict[str, Any]:
@@ -195,21 +186,14 @@ def server_absent(name: str) -> dict[str, Any]:
 
 
 def _sync(ret: dict[str, Any], without: str | None) -> None:
-    """Diff live DNS against the plan (minus ``without``) and send the update, or under test=True report it."""
-    fleet = fleet_from(__pillar__, __context__)
-    client = rfc2136.client_for(fleet)
-    where = f"zone {rfc2136.absolute(client.settings.zone)} at {client.where}" + (
-        f" without {without}" if without else ""
-    )
-    if __opts__["test"]:
-        plan, sent = rfc2136.plan_update(fleet, client, without=without), 0
-    else:
-        plan, sent = rfc2136.converge(fleet, client, without=without)
-    if plan.in_sync:
+    """Shape what ``sipxha_dns.nsupdate`` did (or, under test=True, would do) to live DNS."""
+    done = __salt__["sipxha_dns.nsupdate"](without=without, test=__opts__["test"])
+    where = f"zone {done['zone']} at {done['server']}" + (f" without {without}" if without else "")
+    if done["in_sync"]:
         ret["comment"] = f"SRV records of {where} are up to date"
         return
-    ret["changes"] = plan.to_dict()
-    count = len(plan.changes)
+    ret["changes"] = done["changes"]
+    count, sent = len(done["changes"]), done["sent"]
     if __opts__["test"]:
         ret.update(result=None, comment=f"Would update {count} RRset(s) of {where}")
         return

@@ -38,6 +38,8 @@ def test_nsupdate_test_mode_apply_idempotence_and_removal(loaders, set_pillar, n
 
     again = loaders.states.sipxha_dns.nsupdate(name="example.com")
     assert again.result is True and again.changes == {} and "up to date" in again.comment
+    twin = loaders.modules.sipxha_dns.nsupdate()  # the state's action
+    assert twin["in_sync"] and twin["changes"] == {} and twin["sent"] == 0 and twin["zone"] == "example.com."
     assert updates_approved(named) == before + 1
 
     set_pillar(nsupdate_pillar(named, 2))
@@ -116,6 +118,11 @@ def test_zonefile_state_with_real_named_reload(loaders, set_pillar, zone_named):
 
     again = loaders.states.sipxha_dns.zonefile(name=path)
     assert again.result is True and again.changes == {}
+    twin = loaders.modules.sipxha_dns.zonefile(test=True)  # the state's action; the path from the pillar
+    assert twin["path"] == path and not twin["changed"] and twin["reload"] is None
+    assert twin["old_serial"] == twin["new_serial"] == ret.changes["serial"]["new"]
+    served = zone_named.zone_file.read_text(encoding="utf-8")
+    assert loaders.modules.sipxha.zone(serial=twin["old_serial"]) == served  # one rendering for both
 
 
 def test_server_absent_removes_this_server_only(loaders, set_pillar, named):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from saltext_sipxha.core.dns.zonetext import next_serial, soa_serial, zone_origin, zone_text
+from saltext_sipxha.core.dns.zonetext import ZoneText, next_serial, soa_serial, zone_origin, zone_text
 from saltext_sipxha.core.errors import DnsError, UnsafeFileError
 from saltext_sipxha.core.files.atomic import atomic_write, remove
 from saltext_sipxha.core.files.change import FileChange, apply_changes, read_file
@@ -80,13 +80,18 @@ def plan_zonefile(
     if not target.parent.is_dir():
         raise UnsafeFileError(path, "its folder does not exist")
     old = read_text(target)
-    digest = file_digest(settings.include) if settings is not None and settings.include else None
-    zone, origin = zone_text(fleet, settings, digest, drained), zone_origin(fleet)  # rendered once
+    zone, origin = wanted_zone(fleet, settings, drained), zone_origin(fleet)  # rendered once
     live_serial = soa_serial(old, origin) if old is not None else None
     if live_serial is not None and zone.text(live_serial) == old:
         return zone_change(path, origin.to_text(), old, old, live_serial, live_serial)
     serial = next_serial(live_serial, today)
     return zone_change(path, origin.to_text(), old, zone.text(serial), live_serial, serial)
+
+
+def wanted_zone(fleet: Fleet, settings: ZoneFileDns | None, drained: Iterable[str] = ()) -> ZoneText:
+    """The zone zone-file mode writes, rendered once for any serial (the include file's SHA-256 read here)."""
+    digest = file_digest(settings.include) if settings is not None and settings.include else None
+    return zone_text(fleet, settings, digest, drained)
 
 
 def validate(change: ZoneChange, check: Checker) -> None:
