@@ -13,7 +13,9 @@ from typing import Any
 from salt.exceptions import SaltInvocationError
 
 from saltext_sipxha.core.dns import fragment, rfc2136
+from saltext_sipxha.core.dns import withdraw as withdraw_zone
 from saltext_sipxha.core.dns import zonefile as zone_file
+from saltext_sipxha.core.plan.settings import ZoneFileDns
 from saltext_sipxha.saltbridge import fleet_from, salt_errors
 
 __virtualname__ = "sipxha_dns"
@@ -55,12 +57,11 @@ def zonefile(path: str | None = None, reload: bool = True, test: bool = False) -
     path = path or (settings.path if settings is not None else None)
     if not path:
         raise SaltInvocationError("no zone file: pass path= or set sipxha:dns:zonefile:path")
-    check: zone_file.Checker = zone_file.named_checkzone
     if settings is not None and settings.fragment:  # only the HA records; the site's zone $INCLUDEs them
         change = fragment.plan_fragment(fleet, path)
-        check = fragment.including_checker(settings, check)
     else:
         change = zone_file.plan_zonefile(fleet, path, settings, datetime.date.today())
+    check = _checker(settings)
     command = settings.reload if settings is not None and reload else None
     retry = not change.changed and bool(command) and zone_file.reload_pending(path)
     report = {
@@ -80,6 +81,58 @@ def zonefile(path: str | None = None, reload: bool = True, test: bool = False) -
     elif change.changed or retry:
         zone_file.apply_zonefile(change, check, zone_file.command_reloader(command) if command else None)
     return report
+
+
+@salt_errors
+def withdraw(path: str | None = None, test: bool = False) -> dict[str, Any]:
+    """
+    Put the zone file back without the sipX HA records (``sipxha.uninstall`` on the ``dns:zonefile:minion``):
+    the original from before sipxha (its SOA serial moved past the live one), or where sipxha created the file,
+    the zone without the HA records; validated like the zone file, reloaded, then the backup dropped.
+
+    Returns ``{"path", "managed", "pending", "changed", "diff", "old_serial", "new_serial", "reload", "test"}``:
+    ``managed`` says ``path`` is ``sipxha:dns:zonefile:path``, ``pending`` that sipxha left something there
+    (unchanged with ``pending``: only an earlier reload is still to run). The
+    ``sipxha_dns.zonefile_uninstalled`` state calls it.
+
+    path
+        The zone file (default: ``sipxha:dns:zonefile:path``).
+
+    test
+        Only validate the candidate and report; writes and runs nothing.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ns1 sipxha_dns.withdraw test=True
+    """
+    fleet = fleet_from(__pillar__, __context__)
+    settings = fleet.dns.zonefile
+    path = path or (settings.path if settings is not None else None)
+    report: dict[str, Any] = {"path": path, "managed": False, "pending": False, "changed": False, "test": bool(test)}
+    if settings is None or settings.path != path:
+        return report
+    change = withdraw_zone.plan_withdraw(fleet, settings, datetime.date.today())
+    report["managed"] = True
+    if change is None:
+        return report
+    report |= {"pending": True, "changed": change.changed, "diff": change.diff(), "reload": settings.reload}
+    report |= {"old_serial": change.old_serial, "new_serial": change.new_serial}
+    check = _checker(settings)
+    if test:
+        zone_file.validate(change, check)
+        return report
+    zone_file.apply_zonefile(change, check, zone_file.command_reloader(settings.reload) if settings.reload else None)
+    withdraw_zone.forget(settings)
+    return report
+
+
+def _checker(settings: ZoneFileDns | None) -> zone_file.Checker:
+    """The validation of a candidate: the zone itself, or for a fragment the site's zone including it."""
+    if settings is not None and settings.fragment:
+        return fragment.including_checker(settings, zone_file.named_checkzone)
+    return zone_file.named_checkzone
 
 
 @salt_errors

@@ -11,7 +11,7 @@ State module ``sipxha_dns``: the fleet's SRV records are live in DNS, by zone fi
     sipxha-srv-records:
       sipxha_dns.nsupdate
 
-The actions are the execution module's (``sipxha_dns.zonefile``, ``sipxha_dns.nsupdate``); the states only
+The actions are the execution module's (``sipxha_dns.zonefile``, ``withdraw``, ``nsupdate``); the states only
 shape their answers. Zone-file mode writes a whole zone (see :mod:`saltext_sipxha.core.dns.zonetext` for
 why, and for the ``dns:zonefile:include`` file that holds the administrator's other records). ``test=True`` shows the
 diff (and still runs ``named-checkzone`` on the candidate) but writes nothing and sends nothing.
@@ -19,13 +19,9 @@ diff (and still runs ``named-checkzone`` on the candidate) but writes nothing an
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from saltext_sipxha.core.dns import fragment, withdraw
-from saltext_sipxha.core.dns import zonefile as zone_file
-from saltext_sipxha.core.plan.settings import ZoneFileDns
-from saltext_sipxha.saltbridge import fleet_from, run_state
+from saltext_sipxha.saltbridge import run_state
 
 __virtualname__ = "sipxha_dns"
 
@@ -111,37 +107,24 @@ def zonefile_uninstalled(name: str) -> dict[str, Any]:
     """
 
     def body(ret: dict[str, Any]) -> None:
-        fleet = fleet_from(__pillar__, __context__)
-        settings = fleet.dns.zonefile
-        if settings is None or settings.path != name:
+        done = __salt__["sipxha_dns.withdraw"](name, test=__opts__["test"])
+        if not done["managed"]:
             ret["comment"] = f"{name} is not sipxha:dns:zonefile:path: nothing to undo"
             return
-        change = withdraw.plan_withdraw(fleet, settings, datetime.date.today())
-        if change is None:
+        if not done["pending"]:
             ret["comment"] = f"nothing of sipxha to undo in {name}"
             return
-        ret["changes"] = {"diff": change.diff()} if change.changed else {"reload": {"old": "failed earlier"}}
-        if change.changed and change.new_serial is not None:
-            ret["changes"]["serial"] = {"old": change.old_serial, "new": change.new_serial}
-        check, what = _checker(settings), "back without the sipX HA records"
+        ret["changes"] = {"diff": done["diff"]} if done["changed"] else {"reload": {"old": "failed earlier"}}
+        if done["changed"] and done["new_serial"] is not None:
+            ret["changes"]["serial"] = {"old": done["old_serial"], "new": done["new_serial"]}
+        what = "back without the sipX HA records"
         if __opts__["test"]:
-            zone_file.validate(change, check)
             ret.update(result=None, comment=f"Would put {name} {what}")
             return
-        reload = zone_file.command_reloader(settings.reload) if settings.reload else None
-        zone_file.apply_zonefile(change, check, reload)
-        withdraw.forget(settings)
-        reloaded = f" and ran {settings.reload!r}" if reload else ""
+        reloaded = f" and ran {done['reload']!r}" if done["reload"] else ""
         ret["comment"] = f"Put {name} {what}{reloaded}"
 
     return run_state(name, body)
-
-
-def _checker(settings: ZoneFileDns) -> zone_file.Checker:
-    """The validation of a candidate: the zone itself, or for a fragment the site's zone including it."""
-    if settings.fragment:
-        return fragment.including_checker(settings, zone_file.named_checkzone)
-    return zone_file.named_checkzone
 
 
 def nsupdate(name: str) -> dict[str, Any]:

@@ -123,6 +123,10 @@ def test_zonefile_state_with_real_named_reload(loaders, set_pillar, zone_named):
     assert twin["old_serial"] == twin["new_serial"] == ret.changes["serial"]["new"]
     served = zone_named.zone_file.read_text(encoding="utf-8")
     assert loaders.modules.sipxha.zone(serial=twin["old_serial"]) == served  # one rendering for both
+    undo = loaders.modules.sipxha_dns.withdraw(test=True)  # sipxha_dns.zonefile_uninstalled's action
+    assert undo["managed"] and undo["pending"] and undo["changed"] and "-_sip._tcp.sipxregistrar1" in undo["diff"]
+    assert zone_named.zone_file.read_text(encoding="utf-8") == served
+    assert not loaders.modules.sipxha_dns.withdraw(path=path + ".other")["managed"]
 
 
 def test_server_absent_removes_this_server_only(loaders, set_pillar, named):
