@@ -221,3 +221,27 @@ def test_a_key_of_an_earlier_install_owned_by_root_or_0644_is_replaced(apply_sls
         assert (ssl / "ssl.key").read_bytes() != old
         again = apply_sls(pillar)["sipxha-pki-certificate"]
         assert again["result"] is True and not again["changes"], again
+
+
+def test_an_older_sipxhas_bak_owned_by_the_sipx_account_is_refused_until_re_owned(apply_sls, server, sipx_user):
+    """An older sipxha kept the original's owner on its ``.bak``: refused (the account could have written anything
+    into it) with what to do; after ``chown root:root`` as the error says, the run converges and uninstall restores
+    that original."""
+    etc, ssl = server
+    account = pwd.getpwnam(sipx_user)
+    backup = backup_path(etc / "config.defs")
+    backup.write_bytes((etc / "config.defs").read_bytes())
+    os.chown(backup, account.pw_uid, account.pw_gid)
+    pillar = pillar_for(etc, ssl=ssl)
+    before = snapshot(etc)
+    role = apply_sls(pillar)["sipxha-role"]
+    assert role["result"] is False, role
+    assert (
+        f"{backup}: is not a regular file owned by root (owner: {sipx_user} (uid {account.pw_uid}))" in role["comment"]
+    ), role
+    assert f"run 'chown root:root {backup}'" in role["comment"], role
+    assert [name for name in changed_entries(before, snapshot(etc)) if not name.startswith("ssl/")] == []
+    os.chown(backup, 0, 0)  # what the error says to do
+    assert apply_sls(pillar)["sipxha-role"]["result"] is True
+    assert apply_sls(pillar, sls="sipxha.uninstall")["sipxha-uninstall-files"]["result"] is True
+    assert (etc / "config.defs").read_bytes() == before["config.defs"][0] and not backup.exists()

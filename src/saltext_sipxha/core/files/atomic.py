@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import pwd
 import secrets
 import stat
 import time
@@ -122,11 +123,31 @@ def _trusted(fd: int, name: str, path: str, what: str) -> os.stat_result | None:
         info = os.lstat(name, dir_fd=fd)
     except FileNotFoundError:
         return None
-    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a plain file"
         raise UnsafeFileError(
-            path, f"is not a regular file owned by root, so not a {what} sipxha made: refused (check it, remove it)"
+            path, f"is not a regular file owned by root ({kind}), so not a {what} sipxha made: refused; remove it"
         )
+    if info.st_uid != os.geteuid():
+        raise UnsafeFileError(path, _foreign_owner(path, info, what))
     return info
+
+
+def _foreign_owner(path: str, info: os.stat_result, what: str) -> str:
+    """What to do about a regular backup or marker another account owns: an older sipxha's, or planted.
+
+    Never taken over automatically (not even when it is a single-link regular file): its owner could have
+    written anything into it, and adopting it would let uninstall "restore" that text.
+    """
+    try:
+        owner = f"{pwd.getpwuid(info.st_uid).pw_name} (uid {info.st_uid})"
+    except KeyError:
+        owner = f"uid {info.st_uid}"
+    return (
+        f"is not a regular file owned by root (owner: {owner}), so not a {what} this sipxha made: refused. An "
+        f"older sipxha kept the original's owner, or that account planted it: if it holds the original, "
+        f"run 'chown root:root {path}', else remove it; then run again"
+    )
 
 
 def backup_path(path: str | os.PathLike[str]) -> Path:
