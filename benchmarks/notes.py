@@ -100,10 +100,24 @@ No goal was set. Most of the CA core's time per request is the decryption of the
 rest, decrypted per request); the index costs the same at any size (below)."""
 
 CA_SCALING = """\
-Index scaling: {count:,} certificates signed by one CA object (its key decrypted once), in blocks of
-{block:,}; every signature writes one record file and appends one line to the minion's log, whatever the
-index holds (issue 13.14: the former `index.json` was rewritten whole per signature, 3.6 -> 11.3 ms across
-500)."""
+Index scaling (issue 13.14: the former `index.json` was rewritten whole per signature, 3.6 -> 11.3 ms across
+500): one CA per size, its index filled through `IssuedIndex.add` (records copied from one real
+certificate, each with its own random serial and its own minion, fsynced as a signature's are; grown in one
+folder, copied at each smaller size). All sizes are measured in the same {rounds} rounds (order alternating):
+per size a window of signatures with one CA object ({one} a round, key decrypted once: the index's share is
+largest) and with a new CA object per request as the runner makes ({runner} a round, the CA key decrypted
+each time), and raw `cryptography` signing of CSRs like them. Each signature is for a minion that already
+holds one certificate (for another key): the rate limit reads its record and lets the new key through; the
+new certificate writes one record and appends one line to that minion's log. The machine is shared with
+other jobs (load average {load_start} at the start of this part, {load_end} at its end), so absolute times
+vary from round to round several-fold: read the ratios, to raw `cryptography` and between sizes, taken
+within the same rounds."""
+
+CA_SCALING_AFTER = """\
+Filling the index took {fill_s:.0f} s ({fill_ms_per_record:.1f} ms per record, {issued:,} records in the end,
+every serial distinct: {serials_unique}). Revoking one serial at {issued:,} issued took {revoke_one_ms:,.0f} ms:
+a revocation rebuilds the CRL from every record, so it grows with the index (an admin's command, not a
+request path)."""
 
 MEMORY = """\
 ## 5. Resident memory of a minion process

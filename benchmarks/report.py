@@ -7,6 +7,8 @@ from typing import Any
 from benchmarks import notes
 
 RERUN_GOAL = 1.3
+RAW = "cryptography (raw sign)"
+FLAT_GOAL = 1.25  #: CA cost per certificate at the largest index / at the smallest (ratios to raw signing)
 OVERHEAD_GOAL = 2.0  #: seconds per server a rollout may take beyond drain_wait + restart + time to healthy
 
 
@@ -137,10 +139,30 @@ def ca_section(ca: dict[str, Any]) -> list[str]:
         )
     lines += ["", notes.CA_AFTER, ""]
     scaling = ca.get("index_scaling")
-    if scaling:
-        lines += [notes.CA_SCALING.format(**scaling), "", "| issued before the block | ms/cert |", "|---|---|"]
-        lines += [f"| {i * scaling['block']:,} | {ms:.2f} |" for i, ms in enumerate(scaling["ms_per_cert_by_block"])]
-        lines += ["", f"Last block / first block: {scaling['ratio_last_first']:.2f}x.", ""]
+    if scaling and "rows" in scaling:
+        lines += _ca_scaling(scaling, ca.get("loadavg", {}))
+    return lines
+
+
+def _ca_scaling(scaling: dict[str, Any], load: dict[str, Any]) -> list[str]:
+    one, runner = scaling["window"]
+    lines = [notes.CA_SCALING.format(rounds=scaling["rounds"], one=scaling["window"][one],
+                                     runner=scaling["window"][runner], load_start=load.get("start", "?"),
+                                     load_end=load.get("end", "?")), "",
+             f"| issued (before-after the rounds) | {one}: ms/cert | ratio to raw | {runner}: ms/cert | ratio to raw "
+             "| raw `cryptography` ms/cert |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for row in scaling["rows"]:
+        ms, ratios = row["ms_per_cert"], row["ratio_to_raw"]
+        lines.append(
+            f"| {row['issued_before']:,}-{row['issued_after']:,} | {_med(ms[one], 1, 'ms', 2)} | {_ratio(ratios[one])} "
+            f"| {_med(ms[runner], 1, 'ms', 1)} | {_ratio(ratios[runner])} | {_med(ms[RAW], 1, 'ms', 3)} |"
+        )
+    last, first = scaling["rows"][-1]["issued_before"], scaling["rows"][0]["issued_before"]
+    flat = scaling["flat"]
+    worst = max(value["of_medians"] for value in flat.values())
+    lines += ["", f"ms/cert at {last:,} issued / at {first:,} (the same rounds): {one} {_ratio(flat[one])}, "
+              f"{runner} {_ratio(flat[runner])}; goal: flat, <= {FLAT_GOAL}x: {_verdict(worst, FLAT_GOAL)}.",
+              "", notes.CA_SCALING_AFTER.format(**scaling), ""]  # fmt: skip
     return lines
 
 
@@ -275,6 +297,15 @@ def summary_section(data: dict[str, Any]) -> list[str]:
         rows.append(f"| CA signing, {core['count']} CSRs, vs raw cryptography / vs openssl x509 -req | "
                     f"{raw['sipxha_time_ratio']:.0f}x / {openssl['sipxha_time_ratio']:.2f}x "
                     f"({core['certs_per_second']} certs/s) | - | - |")  # fmt: skip
+        scaling = data["ca"].get("index_scaling") or {}
+        if "flat" in scaling:
+            flat = [value["of_medians"] for value in scaling["flat"].values()]
+            worst = max(flat)
+            rows.append(f"| CA signing cost per certificate at {scaling['rows'][-1]['issued_before']:,} issued vs at "
+                        f"{scaling['rows'][0]['issued_before']:,}, one CA object / runner (same rounds) | "
+                        f"{' / '.join(f'{value:.2f}x' for value in flat)} "
+                        f"| flat (<= {FLAT_GOAL}x) "
+                        f"| {_verdict(worst, FLAT_GOAL)} |")  # fmt: skip
     if "rollout" in data:
         rows += _rollout_rows(data["rollout"])
     return ["## Summary", "", "| figure | ratio to its baseline | goal | |", "|---|---|---|---|", *rows, ""]

@@ -8,7 +8,8 @@ Used by the integration tests (``tests/integration/conftest.py``) and by the dem
   maps ``sipxha/cert/*`` to ``states/sipxha/reactor/cert_expiring.sls`` and ``sipxha/restart/needed`` to
   ``restart_needed.sls`` (``sipxha.rollout``); ``sipxha_ca`` keeps the CA under
   ``<root>/ca`` (initialised at start).
-- ``fleet.minions``: ``{"sipxpbx1": factory, "sipxpbx2": ..., "sipxpbx3": ...}`` (sipxpbx1 the MS).
+- ``fleet.minions``: ``{"sipxpbx1": factory, "sipxpbx2": ..., "sipxpbx3": ...}`` (sipxpbx1 the MS); a
+  ``start_fleet(..., count=20, prefix="crowd", light=True)`` fleet has ``crowd1..crowd20`` instead.
 - ``fleet.etc(minion_id)`` / ``.ssl(minion_id)``: the minion's sandboxed ``/etc/sipxpbx`` and ssl folder,
   already in the pillar as per-server ``paths`` overrides; ``.reset_trees()`` rewrites every tree from scratch.
 - ``fleet.set_pillar(sipxha_dict, extra=None)``: makes ``sipxha_dict`` the ``sipxha`` pillar of every
@@ -31,12 +32,22 @@ from pathlib import Path
 from typing import Any
 
 import salt.utils.yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.support import pillars
 from tests.support.sipxtree import write_tree
 
 REPO = Path(__file__).resolve().parents[2]
-MINION_IDS = ("sipxpbx1", "sipxpbx2", "sipxpbx3")
+MINION_LOG = {"log_level_logfile": "info", "log_level": "critical"}
+#: many minions on one small machine: no 20 Hz main loop, jobs in threads, no fqdns grains, and a sign-in that
+#: waits for a busy master instead of asking again every 5 s (twenty minions retrying swamp its workers)
+LIGHT_MINION = {"loop_interval": 1, "multiprocessing": False, "enable_fqdns_grains": False, "enable_gpu_grains": False,
+                "grains_refresh_every": 0, "mine_enabled": False, "auth_timeout": 60,
+                "pytest-minion": {"log": {"level": "warning"}}}  # fmt: skip
+#: and no DEBUG records sent to pytest's log server by every daemon (salt-factories' default)
+LIGHT_MASTER = {"pytest-master": {"log": {"level": "warning"}}}
+LIGHT_START = {"max_start_attempts": 1, "start_timeout": 240}  #: a start that retries would double the load
 CLI_TIMEOUT = 180
 LOOPBACK = "127.0.0.1"
 
@@ -50,6 +61,7 @@ class SipxFleet:
     root: Path
     pillar_root: Path
     state_root: Path
+    prefix: str = "sipxpbx"
     _clis: dict[str, Any] = field(default_factory=dict)
 
     def etc(self, minion_id: str) -> Path:
@@ -61,7 +73,7 @@ class SipxFleet:
     def reset_trees(self, kind: str = "fixture") -> None:
         """Rewrite every minion's sipX tree as a fresh sipX 3.x install (no HA edits, no backups);
         ``kind`` is one of :data:`~tests.support.sipxtree.TREES` (``interop``, ``stock``: the real files)."""
-        plan = pillars.fleet(len(self.minions))
+        plan = pillars.fleet(len(self.minions), prefix=self.prefix)
         for minion_id in self.minions:
             etc = self.etc(minion_id)
             if etc.exists():
@@ -72,7 +84,7 @@ class SipxFleet:
 
     def default_pillar(self) -> dict[str, Any]:
         """Three servers (sipxpbx1 MS), each with its sandbox paths; ``service.manage`` off."""
-        pillar = pillars.fleet(len(self.minions))
+        pillar = pillars.fleet(len(self.minions), prefix=self.prefix)
         for minion_id, server in pillar["servers"].items():
             server["paths"] = {"etc": str(self.etc(minion_id)), "ssl": str(self.ssl(minion_id))}
         return pillar
@@ -152,33 +164,61 @@ def _master_config(root: Path, pillar_root: Path, state_root: Path) -> dict[str,
 
 
 @contextmanager
-def start_fleet(factories: Any, root: Path, minion_ids: tuple[str, ...] = MINION_IDS) -> Iterator[SipxFleet]:
-    """Start a master and ``minion_ids`` (in parallel) under ``root``; stop them all when the block ends."""
+def start_fleet(
+    factories: Any,
+    root: Path,
+    *,
+    count: int = 3,
+    prefix: str = "sipxpbx",
+    master_id: str = "sipxha-master",
+    light: bool = False,
+) -> Iterator[SipxFleet]:
+    """Start a master and ``count`` minions ``<prefix>1..N`` (in parallel, their keys accepted beforehand)
+    under ``root``; stop them all when the block ends. ``light``: :data:`LIGHT_MINION` settings."""
     pillar_root, state_root = root / "pillar", root / "state"
     pillar_root.mkdir(parents=True, exist_ok=True)
     state_root.mkdir(parents=True, exist_ok=True)
     (root / "ca-passphrase").write_text("sipxha-sandbox-passphrase\n", encoding="utf-8")
     os.chmod(root / "ca-passphrase", 0o600)
-    master = factories.salt_master_daemon("sipxha-master", overrides=_master_config(root, pillar_root, state_root))
+    config = _master_config(root, pillar_root, state_root) | (LIGHT_MASTER if light else {})
+    master = factories.salt_master_daemon(master_id, overrides=config)
+    overrides = MINION_LOG | (LIGHT_MINION if light else {})
     minions = {
-        minion_id: master.salt_minion_daemon(
-            minion_id, overrides={"log_level_logfile": "info", "log_level": "critical"}
-        )
-        for minion_id in minion_ids
+        f"{prefix}{i}": master.salt_minion_daemon(f"{prefix}{i}", overrides=overrides) for i in range(1, count + 1)
     }
-    fleet = SipxFleet(master=master, minions=minions, root=root, pillar_root=pillar_root, state_root=state_root)
+    for factory in minions.values():
+        accept_key(master, factory)
+    fleet = SipxFleet(master, minions, root, pillar_root, state_root, prefix=prefix)
     fleet.reset_trees()
     fleet.write_pillar(fleet.default_pillar())
-    with master.started():
+    with master.started(), concurrent.futures.ThreadPoolExecutor(min(count, 20)) as pool:
         try:
             ca = fleet.salt_run("sipxha_ca.init")  # the CA that sipxha.pki (part of the sipxha SLS) signs with
             assert ca.returncode == 0, ca
-            with concurrent.futures.ThreadPoolExecutor(len(minions)) as pool:
-                list(pool.map(lambda factory: factory.start(), minions.values()))
+            list(pool.map(lambda factory: factory.start(**(LIGHT_START if light else {})), minions.values()))
             yield fleet
         finally:
-            for factory in minions.values():
-                factory.terminate()
+            list(pool.map(lambda factory: factory.terminate(), minions.values()))
+
+
+def accept_key(master: Any, minion: Any) -> None:
+    """Give ``minion`` its Salt key pair and put the public key among the master's accepted ones, as
+    ``salt-key --accept`` would (instead of one ``salt-key`` process per minion at its first start). The
+    minion still authenticates with its key on every connection."""
+    pki = Path(minion.config["pki_dir"])
+    if (pki / "minion.pem").exists():
+        return
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption())  # fmt: skip
+    pub = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pki.mkdir(parents=True, exist_ok=True)
+    accepted = Path(master.config["pki_dir"]) / "minions"
+    accepted.mkdir(parents=True, exist_ok=True)
+    (pki / "minion.pub").write_bytes(pub)
+    (pki / "minion.pem").write_bytes(pem)
+    os.chmod(pki / "minion.pem", 0o400)
+    (accepted / minion.id).write_bytes(pub)
 
 
 @contextmanager

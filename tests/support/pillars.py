@@ -20,10 +20,10 @@ def seed() -> dict[str, Any]:
     return copy.deepcopy(SEED)
 
 
-def fleet(count: int = 3, domain: str = "example.com", **extra: Any) -> dict[str, Any]:
-    """A pillar of ``count`` servers ``sipxpbx1..N``, the first one the master."""
+def fleet(count: int = 3, domain: str = "example.com", prefix: str = "sipxpbx", **extra: Any) -> dict[str, Any]:
+    """A pillar of ``count`` servers ``<prefix>1..N`` (``sipxpbx1..N``), the first one the master."""
     servers = {
-        f"sipxpbx{i}": {"role": "master" if i == 1 else "distributed", "index": i, "address": f"192.0.2.{10 + i}"}
+        f"{prefix}{i}": {"role": "master" if i == 1 else "distributed", "index": i, "address": f"192.0.2.{10 + i}"}
         for i in range(1, count + 1)
     }
     return {"domain": domain, "servers": servers, "service": {"manage": False}} | extra
