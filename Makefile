@@ -7,7 +7,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-DEB_PACKAGES := bind9 bind9-utils kea-dhcp4-server isc-dhcp-server sip-tester
+DEB_PACKAGES := bind9 bind9-utils kea-dhcp4-server isc-dhcp-server sip-tester kamailio
 LINT_PATHS := $(wildcard src tests demo benchmarks docs/conf.py)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -82,7 +82,7 @@ debs:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 	@# Debian enables these on install; this project only uses their binaries.
-	@for svc in named kea-dhcp4-server isc-dhcp-server; do $(SUDO) systemctl disable --now $$svc >/dev/null 2>&1 || true; done
+	@for svc in named kea-dhcp4-server isc-dhcp-server kamailio; do $(SUDO) systemctl disable --now $$svc >/dev/null 2>&1 || true; done
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check $(LINT_PATHS)

@@ -1,8 +1,8 @@
 """A real BIND 9 ``named`` for tests: loopback only, a free high port, a temporary config, stopped afterwards.
 
 :func:`start_named` runs ``named -g -c <tmp>/named.conf`` as a foreground child. It listens on
-``127.0.0.1:<port>`` only (never port 53, never IPv6), has its control channel on another free loopback
-port with its own rndc key, and serves:
+``127.0.0.1:<port>`` only (never IPv6; port 53 only when asked, in a private namespace), has its control
+channel on another free loopback port with its own rndc key, and serves:
 
 - ``example.com``: primary zone, updatable and transferable with the TSIG key :data:`TSIG_NAME`
   (dynamic zones need ``allow-transfer`` for the key too: nsupdate mode reads the zone by AXFR);
@@ -136,11 +136,12 @@ class Named:
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
 
-def start_named(root: Path, zone_file: Path | None = None) -> Named:
-    """Write a config under ``root`` and start ``named`` on it; waits (bounded) until it answers."""
+def start_named(root: Path, zone_file: Path | None = None, port: int | None = None) -> Named:
+    """Write a config under ``root`` and start ``named`` on it (on ``port``, else a free one); waits (bounded)
+    until it answers."""
     binary = shutil.which("named") or "/usr/sbin/named"
     root.mkdir(parents=True, exist_ok=True)
-    port, control_port = free_port(), free_port()
+    port, control_port = port or free_port(), free_port()
     tsig_secret, rndc_secret = new_secret(), new_secret()
     dynamic = zone_file is None
     zone_path = root / "example.com.zone" if dynamic else Path(zone_file)
@@ -167,8 +168,8 @@ def start_named(root: Path, zone_file: Path | None = None) -> Named:
 
 
 @contextmanager
-def running_named(root: Path, zone_file: Path | None = None) -> Iterator[Named]:
-    named = start_named(root, zone_file)
+def running_named(root: Path, zone_file: Path | None = None, port: int | None = None) -> Iterator[Named]:
+    named = start_named(root, zone_file, port)
     try:
         yield named
     finally:
