@@ -106,7 +106,8 @@ certificate, each with its own random serial and its own minion, fsynced as a si
 folder, copied at each smaller size). All sizes are measured in the same {rounds} rounds (order alternating):
 per size a window of signatures with one CA object ({one} a round, key decrypted once: the index's share is
 largest) and with a new CA object per request as the runner makes ({runner} a round, the CA key decrypted
-each time), and raw `cryptography` signing of CSRs like them. Each signature is for a minion that already
+each time), and raw `cryptography` signing of CSRs like them (one baseline a round, shared by every size).
+Each signature is for a minion that already
 holds one certificate (for another key): the rate limit reads its record and lets the new key through; the
 new certificate writes one record and appends one line to that minion's log. The machine is shared with
 other jobs (load average {load_start} at the start of this part, {load_end} at its end), so absolute times
