@@ -2,7 +2,7 @@
 
 Reads the ``sipxha`` pillar; the editors live in :mod:`saltext_sipxha.core.sipx.role` and
 :mod:`saltext_sipxha.core.sipx.dhcp`. The ``sipxha.role`` and ``sipxha.dhcp`` states call :func:`apply` and
-:func:`apply_dhcp` and shape their answers.
+:func:`apply_dhcp` and shape their answers; ``sipxha.uninstalled`` calls :func:`uninstall`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from saltext_sipxha.core.files.change import FileChange, apply_changes
 from saltext_sipxha.core.sipx.dhcp import check_config, plan_dhcp
 from saltext_sipxha.core.sipx.role import plan_role
+from saltext_sipxha.core.uninstall import apply_uninstall, plan_uninstall
 from saltext_sipxha.saltbridge import fleet_from, salt_errors
 
 __virtualname__ = "sipxha_role"
@@ -114,3 +115,31 @@ def apply_dhcp(test: bool = False) -> dict[str, Any]:
     if change.changed:  # the daemon's own -t (never starting it) before the live file is replaced
         check_config(fleet.dhcp.software, change.new)
     return _report([change] if test else apply_changes([change]), **report)
+
+
+@salt_errors
+def uninstall(test: bool = False) -> dict[str, Any]:
+    """
+    Undo sipxha on this server: restore every file it edited from its ``.bak`` original, remove the files it
+    created and the backups; this server's own key and certificate stay where there were none before sipxha.
+    The ``sipxha.uninstalled`` state calls it.
+
+    Returns ``{"pending", "changes": {path: {"diff"} | {"removed"} | {"kept"}}, "done": [lines], "test"}``
+    (``pending`` False: nothing of sipxha here); private keys are never shown in a diff.
+
+    test
+        Only report what would be restored or removed.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt sipxpbx2 sipxha_role.uninstall test=True
+    """
+    plan = plan_uninstall(fleet_from(__pillar__, __context__), __opts__["id"])
+    changes: dict[str, Any] = {change.path: {"diff": change.diff()} for change in plan.changes}
+    changes.update({link: {"removed": "link"} for link in plan.links})
+    changes.update({path: {"kept": "this server's own (sipX needs it to start)"} for path in plan.kept})
+    changes.update({temp: {"removed": "temporary file of a killed write"} for temp in plan.temps})
+    done = apply_uninstall(plan) if plan.pending and not test else []
+    return {"pending": plan.pending, "changes": changes if plan.pending else {}, "done": done, "test": bool(test)}

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from saltext_sipxha.core.uninstall import apply_uninstall, plan_uninstall
 from saltext_sipxha.saltbridge import fleet_from, run_state
 
 __virtualname__ = "sipxha"
@@ -173,21 +172,17 @@ def uninstalled(name: str) -> dict[str, Any]:
     """
 
     def body(ret: dict[str, Any]) -> None:
-        plan = plan_uninstall(fleet_from(__pillar__, __context__), __opts__["id"])
-        if not plan.pending:
+        done = __salt__["sipxha_role.uninstall"](test=__opts__["test"])
+        if not done["pending"]:
             ret["comment"] = "nothing of sipxha to undo here"
             return
-        ret["changes"] = {change.path: {"diff": change.diff()} for change in plan.changes}
-        ret["changes"].update({link: {"removed": "link"} for link in plan.links})
-        ret["changes"].update({path: {"kept": "this server's own (sipX needs it to start)"} for path in plan.kept})
-        ret["changes"].update({temp: {"removed": "temporary file of a killed write"} for temp in plan.temps})
+        ret["changes"] = done["changes"]
         if __opts__["test"]:
             ret["result"] = None
             ret["comment"] = f"would restore or remove {len(ret['changes'])} file(s)"
             return
-        done = apply_uninstall(plan)
-        restored = sum(line.startswith("restored") for line in done)
-        summary = f"sipxha undone: {restored} file(s) restored from .bak, {len(done) - restored} removed"
-        ret["comment"] = "\n".join([summary, *done])
+        restored = sum(line.startswith("restored") for line in done["done"])
+        summary = f"sipxha undone: {restored} file(s) restored from .bak, {len(done['done']) - restored} removed"
+        ret["comment"] = "\n".join([summary, *done["done"]])
 
     return run_state(name, body)

@@ -170,3 +170,17 @@ def test_module_bad_pillar_raises_naming_the_key(loaders, set_pillar, etc):
     set_pillar(pillar)
     with pytest.raises(CommandExecutionError, match="sipxha:dhcp:subnet"):
         loaders.modules.sipxha_role.dhcp_config()
+
+
+def test_module_uninstall_is_the_uninstalled_states_action(loaders, set_pillar, etc):
+    set_pillar(_pillar(etc, "distributed"))
+    original = tree_snapshot(etc)
+    assert loaders.modules.sipxha_role.apply()["changes"]
+    applied = tree_snapshot(etc)
+    planned = loaders.modules.sipxha_role.uninstall(test=True)
+    assert planned["pending"] and str(etc / "WatchDog.xml") in planned["changes"] and planned["done"] == []
+    assert tree_snapshot(etc) == applied
+    done = loaders.modules.sipxha_role.uninstall()
+    assert done["changes"] == planned["changes"] and any(line.startswith("restored") for line in done["done"])
+    assert tree_snapshot(etc) == original
+    assert loaders.modules.sipxha_role.uninstall() == {"pending": False, "changes": {}, "done": [], "test": False}
