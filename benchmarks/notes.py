@@ -174,3 +174,30 @@ orchestration adds: in each server's steps (the drain and undrain DNS updates, e
 server's minion; the restart call's Salt round trip beyond the command; clearing the marker) and once
 per rollout (the fleet's plan from the pillar, asking the minions for markers before and after, the
 lock, the events)."""
+
+ROLLOUT_AFTER = """\
+Where a rollout's time goes beyond the budget: each server's steps are four calls from the runner to a
+minion (the drain's nsupdate, sent from that server's minion; the restart; the undrain; clearing the
+marker) plus one OPTIONS probe of a peer, so the per-server overhead is a few times "one minion call"
+(measured under the same load just before the change; it varies several-fold with the machine's load:
+this VM's 2 cores are shared by other jobs). Once per rollout: the runner starting, the fleet's plan
+from the pillar, every minion asked for its marker before and after. Ways to shorten it, not done here:
+send drain and undrain from the master (the runner has the plan) instead of through a minion, clear
+the marker in the same call as the undrain, ask for markers once.
+
+The immediate baseline loses requests on every SRV name for as long as all servers are down together,
+which is as long as a restart minus the spread of the state runs: here a {down:g} s restart on a busy
+2-core machine; with a real sipX (a restart of tens of seconds, each server on its own machine) the
+outage is the whole restart. Rolling keeps every name answered because each server leaves DNS
+`drain_wait` ({drain_wait:g} s, >= the SRV TTL of {srv_ttl} s) before its restart, so clients have stopped
+choosing it; its longest per-name gaps are slow answers on the loaded machine (a DNS retry, a late
+reply, a failover), not an outage (compare the "any name" row, and no request failed).
+
+Two things this benchmark found in its own stand-ins: sipp's TCP responder (`-t t1`) stops listening
+once a peer resets a connection, which a client that closes a connection it gave up on causes when the
+late answer arrives; the load client therefore keeps such connections open until the answer (see
+`benchmarks/sipload.py`); the rollout's own health probe and `sipxha.verify` close at their timeout
+and could do the same on a loaded machine. And in a run before that fix, with the TCP auth-proxy
+responders of two servers dead that way, draining the third left `_sip._tcp.sipxauthproxyN` with no
+answering target (about 200 failed requests per name): the rollout checks that a peer answers on the
+proxy port before draining, not on every port whose SRV names it drains from."""

@@ -214,17 +214,24 @@ def rollout_section(ro: dict[str, Any]) -> list[str]:
                      f"| {base['failed']} / {base['requests']} | {base['longest_gap_s']:.2f} s |")  # fmt: skip
     stall = {mode: max(r["any_name_longest_gap_s"] for r in v["rounds"]) for mode, v in ro["variants"].items()}
     (of, total), (base_of, base_total) = _failed(rolling["totals"]), _failed(immediate["totals"])
+    dns = {
+        mode: sum(t.get("failed_no_dns_answer", 0) for t in v["totals"].values()) for mode, v in ro["variants"].items()
+    }
+    early = sum(r["rollout"].get("failed_before_it_started", 0) for r in rolling["rounds"])
     lines += [f"| all names | **{of} / {total}** | | **{base_of} / {base_total}** | |",
+              f"| of them: DNS did not answer within 3 s | {dns['rolling']} | | {dns['immediate']} | |",
+              f"| of them: sent before the rollout started (during the state runs) | {early} | | | |",
               f"| any name (client or machine stall) | | {stall['rolling']:.2f} s | | {stall['immediate']:.2f} s |",
               "", notes.ROLLOUT_TIMES, "", "| round | rollout (runner job) | N x (drain_wait + restart + healthy) "
-              "| overhead per server | of it in each server's steps | once per rollout | state.apply → last undrain |",
-              "|---|---|---|---|---|---|---|"]  # fmt: skip
+              "| overhead per server | of it in each server's steps | once per rollout | state.apply → last undrain "
+              "| one minion call (test.ping) |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for index, rnd in enumerate(rolling["rounds"], 1):
         fig = rnd["rollout"]
         steps = ", ".join(f"{m} {s:.1f} s" for m, s in fig["in_server_steps_s"].items())
         lines.append(
             f"| {index} | {fig['rollout_s']:.1f} s | {fig['budget_s']:.1f} s | **{fig['overhead_per_server_s']:.1f} s**"
-            f" | {steps} | {fig['once_per_rollout_s']:.1f} s | {rnd['change_to_done_s']:.1f} s |"
+            f" | {steps} | {fig['once_per_rollout_s']:.1f} s | {rnd['change_to_done_s']:.1f} s "
+            f"| {_med(rnd['minion_call_s'], digits=2)} |"
         )
     per_server = "; ".join(f"round {i}: {_servers(rnd)}" for i, rnd in enumerate(rolling["rounds"], 1))
     downs = "; ".join(
@@ -232,8 +239,9 @@ def rollout_section(ro: dict[str, Any]) -> list[str]:
         f"{rnd['all_servers_down_s']:.2f} s"
         for i, rnd in enumerate(immediate["rounds"], 1)
     )
+    after = notes.ROLLOUT_AFTER.format(down=ro["restart_down_s"], drain_wait=ro["drain_wait_s"], srv_ttl=ro["srv_ttl"])
     return [*lines, "", "Rolling, per server in order (restart command / the restart call from the master / time "
-            f"to healthy): {per_server}.", "", f"Immediate: {downs}.", ""]  # fmt: skip
+            f"to healthy): {per_server}.", "", f"Immediate: {downs}.", "", after, ""]  # fmt: skip
 
 
 def _servers(rnd: dict[str, Any]) -> str:
@@ -248,11 +256,14 @@ def _rollout_rows(ro: dict[str, Any]) -> list[str]:
     rolling, immediate = ro["variants"]["rolling"], ro["variants"]["immediate"]
     (of, total), (base_of, base_total) = _failed(rolling["totals"]), _failed(immediate["totals"])
     worst = max(r["rollout"]["overhead_per_server_s"] for r in rolling["rounds"])
+    dns = sum(t.get("failed_no_dns_answer", 0) for t in rolling["totals"].values())
+    early = sum(r["rollout"].get("failed_before_it_started", 0) for r in rolling["rounds"])
     gap = max(t["longest_gap_s"] for t in rolling["totals"].values())
     base_gap = max(t["longest_gap_s"] for t in immediate["totals"].values())
     return [
         f"| fleet-wide change, rolling: failed requests (every SRV name; immediate: {base_of} / {base_total}) "
-        f"| {of} / {total} | 0 | {'met' if of == 0 else '**missed**'} |",
+        f"| {of} / {total} ({dns} of them DNS not answering, {early} before the rollout started) | 0 "
+        f"| {'met' if of == 0 else '**missed**'} |",
         f"| rolling: longest gap without an answer, worst SRV name (immediate: {base_gap:.2f} s) | {gap:.2f} s "
         "| - | - |",
         f"| rolling: overhead per server beyond drain_wait + restart + healthy, worst round | {worst:.1f} s "

@@ -27,10 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import salt.client
 import salt.utils.event
 
 from benchmarks.converge import converge_all
 from benchmarks.sipload import RATE, TIMEOUT, SrvClient, any_name_gap, per_name, steady_load
+from benchmarks.stats import summary
 from saltext_sipxha.core.dns.records import planned_records
 from saltext_sipxha.core.plan.fleet import build_plan
 from tests.support.fleet import standalone_fleet
@@ -39,7 +41,8 @@ from tests.support.rollout import RolloutEnv, wait_for
 
 VARIANTS = ("rolling", "immediate")
 RUNNER = "runner.sipxha.rollout"
-LEAD, TAIL = 1.0, 1.5  #: seconds of load before the change and after it is done
+LEAD, TAIL = 1.0, 1.5  #: seconds of load before the change (at least) and after it is done
+CALLS = 3  #: minion round trips timed under load just before each change (the orchestration's unit of cost)
 DONE_TIMEOUT = 120
 DOWN = 3.0  #: seconds a restart keeps a server down (a real sipX takes far longer; long enough to overlap)
 
@@ -94,6 +97,20 @@ class RunnerJobs:
         return all(job["ret"] is not None for job in self.jobs.values())
 
 
+def minion_round_trips(opts: dict[str, Any], minion_id: str, count: int) -> list[float]:
+    """Seconds of ``count`` ``test.ping`` calls to one minion through a LocalClient on the master's side, as
+    the runner makes its calls (publish, the minion's job, its return)."""
+    samples = []
+    with salt.client.get_local_client(opts["conf_file"]) as client:
+        for _ in range(count):
+            started = time.perf_counter()
+            ret = client.cmd(minion_id, "test.ping", timeout=60)
+            if ret.get(minion_id) is not True:
+                raise RuntimeError(f"{minion_id} did not answer test.ping: {ret!r}")
+            samples.append(time.perf_counter() - started)
+    return samples
+
+
 def srv_names(pillar: dict[str, Any]) -> list[str]:
     """Every SRV owner name the fleet's DNS plan publishes (domain, registrars, auth proxies), in plan order."""
     records = planned_records(build_plan(pillar))
@@ -135,7 +152,8 @@ def _round(env: RolloutEnv, base: dict[str, Any], mode: str, xmlrpc: int, names:
     client = SrvClient(HOST, env.named.port)
     with RunnerJobs(env.fleet.master.config).listening() as jobs, steady_load(client, names) as answers:
         load_start = time.time()
-        time.sleep(LEAD)
+        calls = minion_round_trips(env.fleet.master.config, sorted(env.addresses)[0], CALLS)
+        time.sleep(max(0.0, load_start + LEAD - time.time()))
         changed = time.time()
         returns = converge_all(env.fleet, "sipxha")
         applied = time.time()
@@ -164,10 +182,13 @@ def _round(env: RolloutEnv, base: dict[str, Any], mode: str, xmlrpc: int, names:
         "names": per_name(answers, names, load_start, load_end),
         "any_name_longest_gap_s": round(any_name_gap(answers, load_start, load_end)[0], 3),
         "change_at_s": round(changed - load_start, 3),
+        "minion_call_s": summary(calls, 3),
         "restart_comments": {m: _restart_comment(states) for m, states in returns.items()},
     }
     if mode == "rolling":
         result["rollout"] = _rollout_figures(jobs, pillar["rollout"]["drain_wait"], result["restart_s"], changed)
+        runner = changed + result["rollout"]["started_after_change_s"]
+        result["rollout"]["failed_before_it_started"] = sum(1 for a in answers if not a.ok and a.sent < runner)
     return result
 
 
@@ -202,6 +223,7 @@ def _totals(rounds: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
         got = [r["names"][name] for r in rounds]
         gaps = [g["longest_gap_s"] for g in got]
         out[name] = {"requests": sum(g["requests"] for g in got), "failed": sum(g["failed"] for g in got),
+                     "failed_no_dns_answer": sum(g.get("failed_no_dns_answer", 0) for g in got),
                      "failovers": sum(g["failovers"] for g in got), "longest_gap_s": max(gaps),
                      "longest_gap_median_s": round(statistics.median(gaps), 3)}  # fmt: skip
     return out

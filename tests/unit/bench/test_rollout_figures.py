@@ -21,13 +21,14 @@ def test_per_name_counts_failed_requests_and_failovers_and_keeps_a_reason():
         Answer("a", 0.05, None, None, 3, "s3: refused"),
         Answer("a", 0.10, 0.60, "s2", 2),
         Answer("b", 0.0, 0.02, "s1", 1),
+        Answer("b", 0.5, None, None, 0, "SRV: LifetimeTimeout"),
     ]
     got = per_name(answers, ["a", "b", "c"], 0.0, 1.0)
-    assert got["a"] == {"requests": 3, "failed": 1, "failovers": 1, "longest_gap_s": 0.59, "longest_gap_at_s": 0.01,
-                        "a_failure": "s3: refused"}  # fmt: skip
-    assert got["b"]["failed"] == 0 and got["b"]["longest_gap_s"] == 0.98
-    assert got["c"] == {"requests": 0, "failed": 0, "failovers": 0, "longest_gap_s": 1.0, "longest_gap_at_s": 0.0,
-                        "a_failure": None}  # fmt: skip
+    assert got["a"] == {"requests": 3, "failed": 1, "failed_no_dns_answer": 0, "failed_at_s": [0.05], "failovers": 1,
+                        "longest_gap_s": 0.59, "longest_gap_at_s": 0.01, "a_failure": "s3: refused"}  # fmt: skip
+    assert got["b"]["failed"] == got["b"]["failed_no_dns_answer"] == 1 and got["b"]["longest_gap_s"] == 0.98
+    assert got["c"] == {"requests": 0, "failed": 0, "failed_no_dns_answer": 0, "failed_at_s": [], "failovers": 0,
+                        "longest_gap_s": 1.0, "longest_gap_at_s": 0.0, "a_failure": None}  # fmt: skip
     assert any_name_gap(answers, 0.0, 1.0) == pytest.approx((0.58, 0.02))  # a's third answer, at 0.60
 
 
