@@ -2,6 +2,9 @@
     originals), removes the certificate, key, CA and DHCP configuration it created, stops and disables DHCP
     where sipxha enabled it, in nsupdate mode removes this server's DNS records and, on the dns:zonefile:minion,
     puts the zone file back without the HA records.
+    With service:manage, sipX then restarts here directly (service:restart rolling or immediate; never: not
+    at all), never through a rollout: the server leaves HA, and a rollout would drain and undrain it by the
+    pillar that still lists it, putting its DNS records back (docs/guide/live-fleet.md, "Remove a server").
     Apply it while the sipxha pillar is still assigned (it says where the files are).
     Values come from sipxha.sls_context; a bad pillar renders only sipxha.plan_valid. #}
 {%- set ctx = salt['sipxha.sls_context']() %}
@@ -42,10 +45,15 @@ sipxha-uninstall-dhcp-service:
 {%- if ctx.server %}
 
 sipxha-uninstall-service:
-  service.running:
-    - name: {{ ctx.service.name | yaml_dquote }}
+  sipxha_service.restart:
+    - name: sipx
+    - direct: True
     - watch:
       - sipxha: sipxha-uninstall-files
+{%- if ctx.dns.nsupdate %}
+    - require:
+      - sipxha_dns: sipxha-uninstall-dns
+{%- endif %}
 {%- endif %}
 {%- endif %}
 {%- endif %}

@@ -104,8 +104,9 @@ def assert_no_key_material(fleet, returns, installed) -> None:
 
 
 def test_uninstall_sls_stops_dhcp_only_where_enabled_and_removes_dns_records(fleet):
-    """With ``service:manage``: DHCP is stopped and disabled on the DHCP server only, sipX restarts after the
-    files are restored, and in nsupdate mode each server removes its own SRV records (SLS rendered only)."""
+    """With ``service:manage``: DHCP is stopped and disabled on the DHCP server only, sipX restarts (directly,
+    not through a rollout) after the files are restored and, in nsupdate mode, after each server removed its
+    own SRV records (SLS rendered only; tests/integration/rollout runs it)."""
     nsupdate = {"server": "127.0.0.1", "port": 53, "zone": "example.com", "tsig": {"name": "k", "secret": "c2Vj"}}
     pillar = fleet.default_pillar() | {
         "service": {"name": "sipxpbx", "manage": True},
@@ -117,7 +118,9 @@ def test_uninstall_sls_stops_dhcp_only_where_enabled_and_removes_dns_records(fle
     assert set(shown.data) == set(fleet.minions), shown
     for minion_id, sls in shown.data.items():
         assert "sipxha_dns" in sls["sipxha-uninstall-dns"]
-        assert {"sipxha": "sipxha-uninstall-files"} in _arg(sls["sipxha-uninstall-service"]["service"], "watch")
+        restart = sls["sipxha-uninstall-service"]["sipxha_service"]  # restart now, after the DNS removal
+        assert {"sipxha": "sipxha-uninstall-files"} in _arg(restart, "watch") and _arg(restart, "direct") is True
+        assert {"sipxha_dns": "sipxha-uninstall-dns"} in _arg(restart, "require")
         assert ("sipxha-uninstall-dhcp-service" in sls) is (minion_id == "sipxpbx2")
     dhcp_service = shown.data["sipxpbx2"]["sipxha-uninstall-dhcp-service"]["service"]
     assert "dead" in dhcp_service and _arg(dhcp_service, "enable") is False

@@ -6,8 +6,8 @@ Used by the integration tests (``tests/integration/conftest.py``) and by the dem
   are the repo's ``states/`` (the formula) plus ``sipx_fleet.state_root``; ``pillar_roots`` is
   ``sipx_fleet.pillar_root``; ``peer_run`` allows ``sipxha_ca.sign`` and ``sipxha_ca.ca_cert``; the reactor
   maps ``sipxha/cert/*`` to ``states/sipxha/reactor/cert_expiring.sls`` and ``sipxha/restart/needed`` to
-  ``restart_needed.sls`` (``sipxha.rollout``); ``sipxha_ca`` keeps the CA under
-  ``<root>/ca`` (initialised at start).
+  ``restart_needed.sls`` (``sipxha.rollout``); the ext_pillars are ``sipxha_ca`` and ``sipxha_rollout``;
+  ``sipxha_ca`` keeps the CA under ``<root>/ca`` (initialised at start).
 - ``fleet.minions``: ``{"sipxpbx1": factory, "sipxpbx2": ..., "sipxpbx3": ...}`` (sipxpbx1 the MS); a
   ``start_fleet(..., count=20, prefix="crowd", light=True)`` fleet has ``crowd1..crowd20`` instead.
 - ``fleet.etc(minion_id)`` / ``.ssl(minion_id)``: the minion's sandboxed ``/etc/sipxpbx`` and ssl folder,
@@ -151,7 +151,7 @@ def _master_config(root: Path, pillar_root: Path, state_root: Path) -> dict[str,
         "file_roots": {"base": [str(REPO / "states"), str(state_root)]},
         "pillar_roots": {"base": [str(pillar_root)]},
         "peer_run": {".*": ["sipxha_ca.sign", "sipxha_ca.ca_cert"]},
-        "ext_pillar": [{"sipxha_ca": {}}],
+        "ext_pillar": [{"sipxha_ca": {}}, {"sipxha_rollout": {}}],
         "reactor": [
             {"sipxha/cert/*": [str(REPO / "states" / "sipxha" / "reactor" / "cert_expiring.sls")]},
             {"sipxha/restart/needed": [str(REPO / "states" / "sipxha" / "reactor" / "restart_needed.sls")]},

@@ -10,7 +10,8 @@ Run as a script (by the venv's python) it is the ``service:restart_command`` of 
 
 It logs ``<epoch> <id> begin in_dns=<bool>`` (is this server a target of ``_sip._tcp.<domain>`` right now,
 asked of BIND), stops the server's responders, waits ``--down`` seconds, starts them again (unless
-``<state>/<id>.broken`` exists: then they stay down, as a sipX that does not come back), and logs
+``<state>/<id>.broken`` exists: then they stay down, as a sipX that does not come back; while
+``<state>/<id>.hold`` exists, at most :data:`HOLD_TIMEOUT` seconds, it waits before starting them), and logs
 ``<epoch> <id> end``. Every wait is bounded.
 """
 
@@ -32,6 +33,7 @@ from saltext_sipxha.core.verify.sipprobe import probe
 
 ROLES = (("proxy", ("tcp", "udp")), ("registrar", ("tcp",)), ("authproxy", ("tcp", "udp")))
 START_TIMEOUT = 10.0
+HOLD_TIMEOUT = 180.0
 SIPP = "/usr/bin/sipp"
 
 
@@ -123,6 +125,10 @@ def main(argv: list[str]) -> int:
         log.write(f"{time.time():.3f} {args.id} begin in_dns={in_dns(args.dns, args.domain, fqdn)}\n")
     stop(args.state, args.id)
     time.sleep(args.down)
+    hold = args.state / f"{args.id}.hold"
+    deadline = time.monotonic() + HOLD_TIMEOUT
+    while hold.exists() and time.monotonic() < deadline:  # a test holds the server down while it looks
+        time.sleep(0.1)
     if not (args.state / f"{args.id}.broken").exists():
         start(args.state, args.id, args.address, [int(p) for p in args.ports.split(",")])
     with args.log.open("a", encoding="utf-8") as log:

@@ -3,7 +3,8 @@
 Shared by the rollout integration tests (``tests/integration/rollout/conftest.py``) and the rollout benchmark
 (``benchmarks/rollout.py``). Each server is on its own loopback address (127.0.0.11-13) with sipp responders on
 its proxy, registrar and auth-proxy ports (:mod:`tests.support.responders`); its ``service:restart_command`` is
-that module run as a script, which logs to ``env.log`` and stops and starts the server's responders.
+that module run as a script, which logs to ``env.log`` and stops and starts the server's responders
+(``<state>/<id>.broken``: they stay down; ``<state>/<id>.hold``: they stay down while it exists).
 ``env.pillar(**extra)`` is the fleet's pillar for it (nsupdate mode, SRV TTL 1 s, drain_wait 1 s,
 health_timeout 5 s), ``env.apply(p)`` makes it the fleet's pillar and converges DNS.
 """
@@ -112,6 +113,7 @@ class RolloutEnv:
         self.log.unlink(missing_ok=True)
         for minion_id in self.addresses:
             (self.state / f"{minion_id}.broken").unlink(missing_ok=True)
+            (self.state / f"{minion_id}.hold").unlink(missing_ok=True)
         self.start_responders()
 
 

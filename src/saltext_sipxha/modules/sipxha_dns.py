@@ -57,11 +57,7 @@ def zonefile(path: str | None = None, reload: bool = True, test: bool = False) -
     path = path or (settings.path if settings is not None else None)
     if not path:
         raise SaltInvocationError("no zone file: pass path= or set sipxha:dns:zonefile:path")
-    if settings is not None and settings.fragment:  # only the HA records; the site's zone $INCLUDEs them
-        change = fragment.plan_fragment(fleet, path)
-    else:
-        change = zone_file.plan_zonefile(fleet, path, settings, datetime.date.today())
-    check = _checker(settings)
+    change, check = fragment.plan_zone(fleet, path, datetime.date.today())  # a fragment, or the whole zone
     command = settings.reload if settings is not None and reload else None
     retry = not change.changed and bool(command) and zone_file.reload_pending(path)
     report = {

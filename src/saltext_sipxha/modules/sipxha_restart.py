@@ -12,7 +12,7 @@ from typing import Any
 
 from salt.exceptions import CommandExecutionError
 
-from saltext_sipxha.core.dns import rfc2136
+from saltext_sipxha.core.dns import fragment, rfc2136
 from saltext_sipxha.core.dns import zonefile as zone_file
 from saltext_sipxha.core.rollout import marker
 from saltext_sipxha.saltbridge import fleet_from, salt_errors
@@ -119,7 +119,8 @@ def drain_dns(drained: Any = None, test: bool = False) -> dict[str, Any]:
     writing and reloading the zone. ``test=True`` reports the changes and sends and writes nothing.
 
     drained
-        Minion ids to leave out (list or comma-separated; empty: undrain every server not in maintenance).
+        Minion ids to leave out (list or comma-separated; empty: undrain every server not in maintenance),
+        instead of this minion's ``sipxha:rollout:drained`` (the rollout passes its own, current set).
 
     CLI Example:
 
@@ -130,20 +131,20 @@ def drain_dns(drained: Any = None, test: bool = False) -> dict[str, Any]:
     """
     ids = drained.split(",") if isinstance(drained, str) else list(drained or [])
     ids = [item.strip() for item in ids if item and item.strip()]
-    fleet = fleet_from(__pillar__)
+    fleet = fleet_from(__pillar__).with_drained(ids)  # the rollout's own, not this minion's pillar copy of it
     report: dict[str, Any] = {}
     if fleet.dns.nsupdate is not None:
         client = rfc2136.client_for(fleet)
         if test:
-            plan, sent = rfc2136.plan_update(fleet, client, drained=ids), 0
+            plan, sent = rfc2136.plan_update(fleet, client), 0
         else:
-            plan, sent = rfc2136.converge(fleet, client, drained=ids)
+            plan, sent = rfc2136.converge(fleet, client)
         report["nsupdate"] = {"changes": plan.to_dict(), "sent": sent}
     settings = fleet.dns.zonefile
     if settings is not None and settings.minion == __opts__["id"]:
-        change = zone_file.plan_zonefile(fleet, settings.path, settings, datetime.date.today(), drained=ids)
+        change, check = fragment.plan_zone(fleet, settings.path, datetime.date.today())
         if change.changed and not test:
             reload = zone_file.command_reloader(settings.reload) if settings.reload else None
-            zone_file.apply_zonefile(change, zone_file.named_checkzone, reload)
+            zone_file.apply_zonefile(change, check, reload)
         report["zonefile"] = {"changed": change.changed, "serial": change.new_serial, "path": settings.path}
     return report

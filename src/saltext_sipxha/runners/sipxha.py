@@ -11,7 +11,7 @@ restarted one at a time, drained from DNS around it (:mod:`saltext_sipxha.core.r
 from __future__ import annotations
 
 import contextlib
-import json
+import datetime
 import logging
 import os
 import time
@@ -24,8 +24,8 @@ import salt.utils.event
 import salt.utils.minions
 
 from saltext_sipxha.core.errors import RolloutError, SipxhaError
-from saltext_sipxha.core.files.atomic import atomic_write, remove
 from saltext_sipxha.core.plan.fleet import Fleet, Server
+from saltext_sipxha.core.rollout.drained import read_drained, set_drained, state_path
 from saltext_sipxha.core.rollout.lock import rollout_lock
 from saltext_sipxha.core.rollout.rolling import Check, Effects, Outcome, plan_steps, roll, rollout_order
 from saltext_sipxha.core.verify.fleet_table import fleet_ok, fleet_table
@@ -105,6 +105,10 @@ def rollout(test: bool = False, minion: str | None = None, timeout: int = 120) -
     One rollout at a time, fleet-wide: a second one started while one runs is refused (the running one
     asks the minions again before it ends, so a server marked meanwhile is still restarted).
 
+    The drained server is recorded in the master's cache before its drain and until its undrain; the
+    ``sipxha_rollout`` ext_pillar gives it to every minion as ``sipxha:rollout:drained``, so a DNS state
+    run meanwhile keeps it out of DNS (without that ext_pillar the first line printed is a warning).
+
     test
         Print the plan (order, steps, the DNS changes of each drain) and change nothing.
 
@@ -129,16 +133,28 @@ def rollout(test: bool = False, minion: str | None = None, timeout: int = 120) -
 
 
 def _rollout(test: bool, minion: str | None, timeout: int, progress: Callable[[str], None]) -> dict[str, Any]:
-    fleet = fleet_of_minion(__opts__, minion or _any_fleet_minion())
-    folder = Path(__opts__["cachedir"]) / "sipxha"
+    # the runner owns the drained state: the copy the sipxha_rollout ext_pillar put in the pillar is not a plan input
+    fleet = fleet_of_minion(__opts__, minion or _any_fleet_minion()).with_drained(())
+    state = state_path(__opts__["cachedir"])
+    _warn_without_ext_pillar(progress)
     with salt.client.get_local_client(__opts__["conf_file"]) as client:
         calls = _Calls(client, fleet, timeout)
         if test:
-            return _plan(fleet, calls, _left_drained(folder), progress)
+            return _plan(fleet, calls, read_drained(state), progress)
         owner = {"pid": os.getpid(), "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        with rollout_lock(folder / "rollout.lock", owner):
-            outcome = roll(fleet, calls.pending, calls.effects(folder, progress), first=_left_drained(folder))
+        with rollout_lock(state.with_name("rollout.lock"), owner):
+            outcome = roll(fleet, calls.pending, calls.effects(state, progress), first=read_drained(state))
     return _finish(outcome, progress)
+
+
+def _warn_without_ext_pillar(progress: Callable[[str], None]) -> None:
+    """Without the ``sipxha_rollout`` ext_pillar a DNS state run during the rollout would undrain its server."""
+    entries = __opts__.get("ext_pillar") or []
+    if not any(isinstance(entry, dict) and "sipxha_rollout" in entry for entry in entries):
+        progress(
+            "WARNING: ext_pillar sipxha_rollout is not configured on this master: a sipxha.dns or highstate "
+            "run during the rollout would put the drained server back into DNS (docs/guide/live-fleet.md)"
+        )
 
 
 def _any_fleet_minion() -> str:
@@ -162,14 +178,6 @@ def _progress_to(jid_event: Any) -> Callable[[str], None]:
             jid_event.fire_event({"message": line}, "progress")
 
     return progress
-
-
-def _left_drained(folder: Path) -> str | None:
-    """The server a failed rollout left drained (it goes first next time)."""
-    try:
-        return json.loads((folder / "rollout.json").read_text(encoding="utf-8")).get("drained")
-    except (OSError, ValueError, AttributeError):
-        return None
 
 
 def _plan(fleet: Fleet, calls: _Calls, left: str | None, progress: Callable[[str], None]) -> dict[str, Any]:
@@ -222,15 +230,18 @@ class _Calls:
         dns = self.fleet.dns
         return [m for m in (dns.zonefile.minion if dns.zonefile else None, dns.nsupdate and server.minion_id) if m]
 
-    def effects(self, folder: Path, progress: Any) -> Effects:
-        state = folder / "rollout.json"
-
+    def effects(self, state: Path, progress: Any) -> Effects:
         def drain(server: Server, ids: frozenset[str]) -> str:
-            if ids:
-                atomic_write(state, json.dumps({"drained": server.minion_id}).encode(), mode=0o600)
-            done = [self._drain_at(minion_id, sorted(ids)) for minion_id in self.dns_minions(server)]
-            if not ids:
-                remove(state)
+            # recorded before DNS changes, so a DNS state run meanwhile (the sipxha_rollout ext_pillar) renders
+            # what the rollout is about to send; put back when that fails (a failed drain leaves the server in
+            # service, a failed undrain leaves it drained, as the rollout's failure line says)
+            now = datetime.datetime.now(datetime.timezone.utc)
+            set_drained(state, server.minion_id if ids else None, now)
+            try:
+                done = [self._drain_at(minion_id, sorted(ids)) for minion_id in self.dns_minions(server)]
+            except SipxhaError:
+                set_drained(state, None if ids else server.minion_id, now)
+                raise
             return "; ".join(done) or "no DNS managed by sipxha"
 
         def restart(server: Server) -> str:

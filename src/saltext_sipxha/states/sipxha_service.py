@@ -17,6 +17,11 @@ On its own the state changes nothing (it reports a restart still pending). When 
   Masterless (``salt-call --local``, no master to orchestrate): acts as ``immediate``, and says so.
 - ``immediate``: restart sipX now (``service:restart_command``, else the service module).
 - ``never``: only mark it (no event): ``salt-run sipxha.rollout`` or the administrator restarts it.
+
+With ``direct: True`` (``sipxha.uninstall``) sipX restarts now in ``rolling`` and ``immediate`` mode alike,
+and not at all in ``never`` mode; a pending marker is cleared either way. The server is leaving HA: its
+SRV records were removed just before (nsupdate mode), and a rollout would drain and undrain it by the
+plan that still lists it, putting those records back.
 """
 
 from __future__ import annotations
@@ -27,13 +32,14 @@ from saltext_sipxha.saltbridge import fleet_from, run_state
 
 __virtualname__ = "sipxha_service"
 REASON = "sipX files or certificate changed"
+UNINSTALL_REASON = "sipxha.uninstall put sipX's files back; the server leaves HA, so no rollout"
 
 
 def __virtual__():
     return __virtualname__
 
 
-def restart(name: str) -> dict[str, Any]:
+def restart(name: str, direct: bool = False) -> dict[str, Any]:
     """
     Report whether a restart of sipX is pending here; the restart itself happens through ``watch``.
 
@@ -47,6 +53,10 @@ def restart(name: str) -> dict[str, Any]:
 
     name
         Any name (the state id).
+
+    direct
+        On a watched change restart now, never through a rollout (``never``: not at all); for
+        ``sipxha.uninstall`` (see the module docstring).
     """
 
     def body(ret: dict[str, Any]) -> None:
@@ -65,11 +75,14 @@ def _masterless() -> bool:
     return __opts__.get("file_client") == "local" or __opts__.get("master_type") == "disable"
 
 
-def mod_watch(name: str, **kwargs: Any) -> dict[str, Any]:
+def mod_watch(name: str, direct: bool = False, **kwargs: Any) -> dict[str, Any]:
     """A watched state changed: mark, fire or restart, as ``sipxha:service:restart`` says (Salt's ``watch`` hook)."""
 
     def body(ret: dict[str, Any]) -> None:
         mode = fleet_from(__pillar__).service.restart
+        if direct:
+            _leave_ha(ret, mode)
+            return
         note = ""
         if mode == "rolling" and _masterless():
             mode, note = "immediate", " (masterless: no master to orchestrate a rolling restart, so restarted now)"
@@ -89,11 +102,23 @@ def mod_watch(name: str, **kwargs: Any) -> dict[str, Any]:
     return run_state(name, body)
 
 
-def _restart_now(ret: dict[str, Any], note: str) -> None:
+def _leave_ha(ret: dict[str, Any], mode: str) -> None:
+    """``direct``: restart now (``never``: leave it to the administrator); no marker left for a rollout."""
+    if mode != "never":
+        _restart_now(ret, "", UNINSTALL_REASON)
+        return
+    ret["comment"] = f"sipX needs a restart ({UNINSTALL_REASON}); service:restart is never: restart it yourself"
+    if __opts__["test"]:
+        return
+    if __salt__["sipxha_restart.clear"]():
+        ret["comment"] += " (its pending restart marker is cleared)"
+
+
+def _restart_now(ret: dict[str, Any], note: str, reason: str = REASON) -> None:
     ret["changes"] = {"restart": {"old": None, "new": "restarted"}}
     if __opts__["test"]:
-        ret.update(result=None, comment=f"Would restart sipX ({REASON}){note}")
+        ret.update(result=None, comment=f"Would restart sipX ({reason}){note}")
         return
     how = __salt__["sipxha_restart.restart"]()
     __salt__["sipxha_restart.clear"]()
-    ret["comment"] = f"Restarted sipX by {how} ({REASON}){note}"
+    ret["comment"] = f"Restarted sipX by {how} ({reason}){note}"

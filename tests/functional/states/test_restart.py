@@ -61,3 +61,32 @@ def test_a_failing_restart_command_fails_the_state(loaders, set_pillar, marker_f
     set_pillar(pillars.fleet(2) | {"service": {"manage": True, "restart": "immediate", "restart_command": "exit 3"}})
     ret = loaders.states.sipxha_service.mod_watch(name="sipx")
     assert ret.result is False and "restart_command exited 3" in ret.comment
+
+
+@pytest.mark.parametrize("mode", ["rolling", "immediate"])
+def test_uninstall_restarts_directly_and_leaves_no_marker(loaders, set_pillar, restart_log, marker_file, mode):
+    """``direct: True`` (sipxha.uninstall): restarted now, never handed to a rollout, a pending marker cleared."""
+    set_pillar(_pillar(mode, restart_log))
+    marker.mark(marker_file, ["earlier"], datetime.datetime(2026, 1, 1))
+    ret = loaders.states.sipxha_service.mod_watch(name="sipx", direct=True)
+    assert ret.result is True and "Restarted sipX by restart_command" in ret.comment, ret
+    assert "leaves HA, so no rollout" in ret.comment and "masterless" not in ret.comment
+    assert restart_log.read_text() == "x\n" and marker.read_marker(marker_file) is None
+
+
+def test_uninstall_with_never_does_not_restart_and_clears_the_marker(loaders, set_pillar, restart_log, marker_file):
+    set_pillar(_pillar("never", restart_log))
+    marker.mark(marker_file, ["earlier"], datetime.datetime(2026, 1, 1))
+    dry = loaders.states.sipxha_service.mod_watch(name="sipx", direct=True, test=True)
+    assert marker.read_marker(marker_file) is not None and "restart it yourself" in dry.comment
+    ret = loaders.states.sipxha_service.mod_watch(name="sipx", direct=True)
+    assert ret.result is True and not ret.changes and "restart it yourself" in ret.comment, ret
+    assert "marker is cleared" in ret.comment
+    assert not restart_log.exists() and marker.read_marker(marker_file) is None
+
+
+def test_uninstall_test_mode_changes_nothing(loaders, set_pillar, restart_log, marker_file):
+    set_pillar(_pillar("rolling", restart_log))
+    ret = loaders.states.sipxha_service.mod_watch(name="sipx", direct=True, test=True)
+    assert ret.result is None and ret.changes and "Would restart sipX" in ret.comment, ret
+    assert not restart_log.exists()

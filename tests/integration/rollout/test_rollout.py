@@ -86,3 +86,63 @@ def test_maintenance_drains_a_server_for_as_long_as_it_is_set(rollout_env):
     assert report["maintenance"] is True
     rollout_env.apply(rollout_env.pillar())
     assert rollout_env.in_dns("sipxpbx2")
+
+
+def test_a_dns_run_during_a_rollout_keeps_the_drained_server_out(rollout_env):
+    """While sipxpbx2 restarts slowly, the master's sipxha_rollout ext_pillar gives every minion
+    ``sipxha:rollout:drained: [sipxpbx2]``: a sipxha.dns run meanwhile (minion daemon and salt-call alike)
+    changes nothing and keeps it out of every SRV RRset; after the rollout it is back, and a DNS run then
+    changes nothing either."""
+    hold = rollout_env.state / "sipxpbx2.hold"  # sipxpbx2 stays down until the checks are done
+    hold.touch()
+    ret = rollout_env.fleet.salt("sipxpbx2", "sipxha_restart.mark", "reasons=test", "fire=False")
+    assert ret.returncode == 0, ret
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        rollout = pool.submit(rollout_env.fleet.salt_run, "sipxha.rollout")
+        wait_for(lambda: rollout_env.events() or rollout.done(), 60, "sipxpbx2's restart begun")
+        assert not rollout.done(), rollout.result().stdout[-3000:]
+        during = rollout_env.fleet.salt("sipxpbx1", "state.apply", "sipxha.dns")
+        called = rollout_env.fleet.salt_call("sipxpbx3", "state.apply", "sipxha.dns")
+        pillar = _drained_in_pillar(rollout_env)
+        still_out = not rollout_env.in_dns("sipxpbx2")
+        registrar2 = _targets(rollout_env, "_sip._tcp.sipxregistrar2.example.com")
+        restarting = [e[2] for e in rollout_env.events()] == ["begin"]
+        hold.unlink()
+        done = rollout.result(timeout=120)
+    assert restarting, rollout_env.events()  # every check above ran while sipxpbx2 was down
+    assert during.returncode == 0 and called.returncode == 0, (during, called)
+    for states in (during.data, called.data):
+        dns = next(s for key, s in states.items() if "sipxha-dns-nsupdate" in key)
+        assert dns["changes"] == {} and "up to date" in dns["comment"], dns
+    assert pillar == ["sipxpbx2"], pillar
+    assert still_out and registrar2 == {"sipxpbx1.example.com.", "sipxpbx3.example.com."}
+    assert done.returncode == 0 and done.data["restarted"] == ["sipxpbx2"], done.stdout[-3000:]
+    assert rollout_env.in_dns("sipxpbx2")
+    after = rollout_env.fleet.salt("sipxpbx1", "state.apply", "sipxha.dns")
+    assert not any(s["changes"] for s in after.data.values()), after.data
+    assert rollout_env.in_dns("sipxpbx2")
+    assert _drained_in_pillar(rollout_env) is None
+
+
+def _drained_in_pillar(env):
+    """``sipxha:rollout:drained`` of a pillar the master compiles now (``pillar.items`` asks it afresh)."""
+    return env.fleet.salt("sipxpbx1", "pillar.items", "unmask=True").data["sipxha"]["rollout"].get("drained")
+
+
+def _targets(env, name):
+    return {rdata.target.to_text() for rrset in env.named.query(name).answer for rdata in rrset}
+
+
+def test_uninstall_restarts_the_server_directly_after_its_dns_records_are_gone(rollout_env):
+    """sipxha.uninstall with ``restart: rolling``: sipX restarts in the state run (once its SRV records are
+    removed), not through a rollout, and no restart marker is left for one."""
+    rollout_env.apply(rollout_env.pillar(service={"manage": True, "restart": "never"}))
+    installed = rollout_env.fleet.salt("sipxpbx3", "state.apply", "sipxha")
+    assert installed.returncode == 0 and rollout_env.pending() == {"sipxpbx3"}, installed
+    rollout_env.apply(rollout_env.pillar())  # back to rolling
+    ret = rollout_env.fleet.salt("sipxpbx3", "state.apply", "sipxha.uninstall")
+    assert ret.returncode == 0, ret
+    restart = next(s for key, s in ret.data.items() if "sipxha-uninstall-service" in key)
+    assert "Restarted sipX by restart_command" in restart["comment"] and "no rollout" in restart["comment"]
+    assert [e[1:] for e in rollout_env.events()] == [("sipxpbx3", "begin", "in_dns=False"), ("sipxpbx3", "end", "")]
+    assert not rollout_env.pending() and not rollout_env.in_dns("sipxpbx3")

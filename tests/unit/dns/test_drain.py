@@ -93,3 +93,32 @@ def test_maintenance_must_be_a_boolean():
     pillar["servers"]["sipxpbx2"]["maintenance"] = "yes"
     with pytest.raises(PillarError, match="sipxha:servers:sipxpbx2:maintenance"):
         build_plan(pillar)
+
+
+def test_rollout_drained_from_the_pillar_drains_like_maintenance_and_an_explicit_set_replaces_it():
+    """``rollout:drained`` (the sipxha_rollout ext_pillar's) leaves the server out of every rendering;
+    ``with_drained`` (what the rollout's own DNS calls use) replaces it."""
+    fleet = build_plan(pillars.fleet(3) | {"rollout": {"drained": ["sipxpbx2"]}})
+    assert fleet.rollout.drained == ("sipxpbx2",) and drained_set(fleet) == {"sipxpbx2"}
+    assert planned_records(fleet) == planned_records(build_plan(pillars.fleet(3)), drained={"sipxpbx2"})
+    assert "sipxpbx2.example.com" not in render_zone(fleet, 1).split("_sip._tcp.sipxregistrar3")[0]
+    assert planned_records(fleet.with_drained(())) == planned_records(build_plan(pillars.fleet(3)))
+    assert drained_set(fleet.with_drained(["sipxpbx3"])) == {"sipxpbx3"}
+
+
+def test_rollout_drained_never_empties_an_rrset():
+    pillar = pillars.fleet(2) | {"rollout": {"drained": ["sipxpbx2"]}}
+    pillar["servers"]["sipxpbx1"]["maintenance"] = True
+    fleet = build_plan(pillar)
+    assert targets(planned_records(fleet), "_sip._tcp.example.com") == [(1, "sipxpbx1"), (1, "sipxpbx2")]
+    assert "_sip._tcp.example.com." in undrainable(fleet)
+
+
+@pytest.mark.parametrize("value", [["sipxpbx9"], "sipxpbx2", [3]])
+def test_a_bad_rollout_drained_is_named(value):
+    with pytest.raises(PillarError, match="sipxha:rollout:drained"):
+        build_plan(pillars.fleet(2) | {"rollout": {"drained": value}})
+
+
+def test_an_empty_rollout_drained_drains_nothing():
+    assert build_plan(pillars.fleet(2) | {"rollout": {"drained": []}}).rollout.drained == ()

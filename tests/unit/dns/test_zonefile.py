@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import shutil
 
 import pytest
@@ -78,3 +79,17 @@ def test_pillar_rules_of_fragment_mode():
     both = {"minion": "ns1", "path": "/x", "fragment": True, "including": "/y", "include": "/z"}
     with pytest.raises(PillarError, match=r"^sipxha:dns:zonefile:include: is for whole-zone mode"):
         build_plan(pillars.seed() | {"dns": {"zonefile": both}})
+
+
+def test_plan_zone_picks_the_fragment_in_fragment_mode_and_a_drain_writes_a_fragment(tmp_path):
+    """The one zone-file planner of the DNS state and of a rollout's drain (``sipxha_restart.drain_dns``): in
+    fragment mode a drained fleet still writes a fragment, validated in the including zone, never a whole zone."""
+    fleet = fleet_for(tmp_path).with_drained(["sipxpbx2"])
+    change, checker = fragment.plan_zone(fleet, fleet.dns.zonefile.path, datetime.date(2026, 12, 1))
+    assert change.new_serial is None and "SOA" not in change.new and change.new.startswith("; sipX High")
+    assert "SRV 1 50 5060 sipxpbx2" not in change.new.replace("  ", " ")
+    assert apply_zonefile(change, checker, None)
+    zonefile = {"minion": "ns1", "path": str(tmp_path / "db.z"), "nameservers": {"ns1.example.com": "192.0.2.53"}}
+    whole = build_plan(pillars.seed() | {"dns": {"zonefile": zonefile}})
+    change, checker = fragment.plan_zone(whole, str(tmp_path / "db.z"), datetime.date(2026, 12, 1))
+    assert change.new_serial == 2026120100 and checker is named_checkzone

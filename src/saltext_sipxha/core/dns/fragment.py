@@ -16,6 +16,7 @@ uses ``rndc reload`` plus ``notify``/a serial bump in its own tooling) after a c
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import tempfile
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from saltext_sipxha.core.dns.records import address_records, planned_records, require_in_zone
-from saltext_sipxha.core.dns.zonefile import Checker, ZoneChange, read_text, zone_change
+from saltext_sipxha.core.dns.zonefile import Checker, ZoneChange, named_checkzone, plan_zonefile, read_text, zone_change
 from saltext_sipxha.core.dns.zonetext import zone_origin
 from saltext_sipxha.core.errors import DnsError, UnsafeFileError
 from saltext_sipxha.core.files.atomic import atomic_write
@@ -60,6 +61,17 @@ def plan_fragment(fleet: Fleet, path: str, drained: Iterable[str] = ()) -> ZoneC
     return zone_change(
         path, zone_origin(fleet).to_text(), read_text(target), render_fragment(fleet, drained), None, None
     )
+
+
+def plan_zone(
+    fleet: Fleet, path: str, today: datetime.date, check: Checker = named_checkzone
+) -> tuple[ZoneChange, Checker]:
+    """The change of the zone file ``path`` in the pillar's mode, and the checker that validates it: a
+    fragment checked inside the including zone (``dns:zonefile:fragment``), else a whole zone."""
+    settings = fleet.dns.zonefile
+    if settings is not None and settings.fragment:
+        return plan_fragment(fleet, path), including_checker(settings, check)
+    return plan_zonefile(fleet, path, settings, today), check
 
 
 def including_checker(settings: ZoneFileDns, check: Checker) -> Checker:

@@ -14,9 +14,9 @@ The layout is that of sipX's HA Setup guide ("Configuring DNS"), generalised to 
   or ``ap.<fqdn>``, so a TLS SRV under the per-server names could never verify.
 
 Every peer shares the second priority with the same weight, so a failed server's load spreads evenly.
-A drained server (``servers:<id>:maintenance``, or one a rollout is restarting) is left out of every SRV
-RRset, so its own numbered names point at its peers; an RRset whose targets are all drained keeps them
-(an SRV name never loses its last target).
+A drained server (``servers:<id>:maintenance``, or one a rollout is restarting: ``rollout:drained``) is
+left out of every SRV RRset, so its own numbered names point at its peers; an RRset whose targets are all
+drained keeps them (an SRV name never loses its last target).
 Names derive from each server's own stable index or fqdn, so adding or removing a server never renames
 another server's records. Rdata is built by dnspython's rdata classes, never by pasting strings.
 """
@@ -117,8 +117,9 @@ def planned_records(fleet: Fleet, drained: Iterable[str] = ()) -> tuple[Record, 
 
 
 def drained_set(fleet: Fleet, drained: Iterable[str] = ()) -> frozenset[str]:
-    """The minion ids left out of DNS: ``drained`` (a rollout's) plus every server in maintenance."""
-    wanted = frozenset(drained)
+    """The minion ids left out of DNS: ``drained`` and the plan's ``rollout:drained`` (a rollout's, from the
+    master's ``sipxha_rollout`` ext_pillar) plus every server in maintenance."""
+    wanted = frozenset(drained) | frozenset(fleet.rollout.drained)
     unknown = wanted - {server.minion_id for server in fleet.servers}
     if unknown:
         raise PillarError("sipxha:servers", f"cannot drain {', '.join(sorted(unknown))}: not in the fleet")

@@ -6,8 +6,8 @@ file editors, PKI) reads the :class:`Fleet` it returns and never the raw pillar.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -122,6 +122,10 @@ class Fleet:
         """The server of ``minion_id``, or None when the minion is not in the fleet."""
         return next((s for s in self.servers if s.minion_id == minion_id), None)
 
+    def with_drained(self, drained: Iterable[str]) -> Fleet:
+        """This plan with ``drained`` (minion ids) as the rollout's drained servers instead of the pillar's."""
+        return replace(self, rollout=replace(self.rollout, drained=tuple(drained)))
+
     def find_server(self, minion_id: str) -> Server:
         """The server of ``minion_id``; :class:`PillarError` when it is not listed."""
         server = self.get_server(minion_id)
@@ -157,6 +161,10 @@ def build_plan(pillar: Mapping[str, Any] | None) -> Fleet:
     raw_servers = _read_servers(top, domain, paths)
     fleet_paths = {"domain": domain, "realm": realm, "ports": ports, "srv": srv, "ds_processes": ds_processes}
     servers = _derive_servers(raw_servers, fleet_paths)
+    rollout = read_rollout(top.child("rollout"))
+    unknown = sorted(set(rollout.drained) - {server.minion_id for server in servers})
+    if unknown:
+        raise PillarError(top.child("rollout").key("drained"), f"{', '.join(unknown)}: not under sipxha:servers")
     fleet = Fleet(
         domain=domain,
         realm=realm,
@@ -168,7 +176,7 @@ def build_plan(pillar: Mapping[str, Any] | None) -> Fleet:
         ds_processes=ds_processes,
         pki=read_pki(top.child("pki"), domain),
         service=read_service(top.child("service")),
-        rollout=read_rollout(top.child("rollout")),
+        rollout=rollout,
         allow_realm_change=top.boolean("allow_realm_change", False),
     )
     check_trees(fleet, paths, allow_outside)

@@ -126,6 +126,9 @@ class RolloutSettings:
 
     drain_wait: int = 30  #: seconds a drained server keeps serving before its restart (>= srv:ttl in production)
     health_timeout: int = 120  #: seconds a restarted server has to answer SIP OPTIONS on every port
+    #: minion ids a running (or failed) rollout has drained, left out of DNS like ``maintenance``: set by the
+    #: master's ``sipxha_rollout`` ext_pillar from its rollout state, never by hand
+    drained: tuple[str, ...] = ()
 
 
 def read_ports(node: Node) -> Ports:
@@ -332,4 +335,5 @@ def read_rollout(node: Node) -> RolloutSettings:
     return RolloutSettings(
         drain_wait=node.integer("drain_wait", RolloutSettings.drain_wait, 0, 86400),
         health_timeout=node.integer("health_timeout", RolloutSettings.health_timeout, 1, 86400),
+        drained=node.string_list("drained") if node.data.get("drained") else (),
     )

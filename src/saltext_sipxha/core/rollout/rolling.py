@@ -150,45 +150,93 @@ def _say(effects: Effects, outcome: Outcome, server: Server, text: str) -> None:
 
 
 def _roll_one(fleet: Fleet, server: Server, effects: Effects, outcome: Outcome) -> bool:
-    started = effects.clock()
+    """One server's turn: its steps in order; False (and the failure recorded) when one of them fails."""
+    turn = _Turn(fleet, server, effects, outcome)
     try:
-        drained = _drain(fleet, server, effects, outcome)
-    except SipxhaError as err:
-        failure = {"step": "drain", "check": None, "reason": str(err), "drained": False}
-        return _fail(effects, outcome, server, failure)
-    if fleet.rollout.drain_wait and drained:
-        effects.sleep(fleet.rollout.drain_wait)
-        _say(effects, outcome, server, f"waited {fleet.rollout.drain_wait} s (drain_wait)")
-    restart_at = effects.clock()
-    try:
-        how = effects.restart(server)
-    except SipxhaError as err:
-        failure = {"step": "restart", "check": None, "reason": str(err), "drained": drained}
-        return _fail(effects, outcome, server, failure)
-    _say(effects, outcome, server, f"restarted ({how})")
-    healthy_at = effects.clock()
-    failed = _wait_healthy(fleet, server, effects)
-    if failed is not None:
-        failure = {"step": "health", "check": str(failed[0]), "reason": f"{failed[0]}: {failed[1]}", "drained": drained}
-        return _fail(effects, outcome, server, failure)
-    healthy = effects.clock()
-    _say(effects, outcome, server, f"healthy after {healthy - healthy_at:.1f} s")
-    if drained:
-        try:
-            changed = effects.drain(server, frozenset())
-        except SipxhaError as err:
-            failure = {"step": "undrain", "check": None, "reason": str(err), "drained": True}
-            return _fail(effects, outcome, server, failure)
-        _say(effects, outcome, server, f"undrained ({changed})")
-    effects.clear(server)
-    _say(effects, outcome, server, "restart marker cleared")
-    outcome.done.append(server.minion_id)
-    outcome.timings[server.minion_id] = {
-        "total": round(effects.clock() - started, 3),
-        "restart": round(healthy_at - restart_at, 3),
-        "health": round(healthy - healthy_at, 3),
-    }
+        for step in (turn.drain, turn.wait, turn.restart, turn.health, turn.undrain):
+            step()
+    except _Stop as stop:
+        return _fail(effects, outcome, server, stop.failure)
+    turn.finish()
     return True
+
+
+class _Stop(Exception):
+    """A step of a server's turn failed: the rollout stops there (``failure`` says how)."""
+
+    def __init__(self, failure: dict[str, Any]) -> None:
+        super().__init__(failure["reason"])
+        self.failure = failure
+
+
+@dataclass
+class _Turn:
+    """One server's turn in the rollout: drain, wait, restart, health, undrain, then :meth:`finish`."""
+
+    fleet: Fleet
+    server: Server
+    effects: Effects
+    outcome: Outcome
+    drained: bool = False
+    marks: dict[str, float] = field(default_factory=dict)  #: clock readings: start, restart, restarted, healthy
+
+    def __post_init__(self) -> None:
+        self.marks["start"] = self.effects.clock()
+
+    def say(self, text: str) -> None:
+        _say(self.effects, self.outcome, self.server, text)
+
+    def stop(self, step: str, reason: str, check: Check | None = None) -> _Stop:
+        shown = None if check is None else str(check)
+        return _Stop({"step": step, "check": shown, "reason": reason, "drained": self.drained})
+
+    def drain(self) -> None:
+        try:
+            self.drained = _drain(self.fleet, self.server, self.effects, self.outcome)
+        except SipxhaError as err:
+            raise self.stop("drain", str(err)) from err
+
+    def wait(self) -> None:
+        if self.fleet.rollout.drain_wait and self.drained:
+            self.effects.sleep(self.fleet.rollout.drain_wait)
+            self.say(f"waited {self.fleet.rollout.drain_wait} s (drain_wait)")
+
+    def restart(self) -> None:
+        self.marks["restart"] = self.effects.clock()
+        try:
+            how = self.effects.restart(self.server)
+        except SipxhaError as err:
+            raise self.stop("restart", str(err)) from err
+        self.say(f"restarted ({how})")
+        self.marks["restarted"] = self.effects.clock()
+
+    def health(self) -> None:
+        failed = _wait_healthy(self.fleet, self.server, self.effects)
+        if failed is not None:
+            raise self.stop("health", f"{failed[0]}: {failed[1]}", failed[0])
+        self.marks["healthy"] = self.effects.clock()
+        self.say(f"healthy after {self.marks['healthy'] - self.marks['restarted']:.1f} s")
+
+    def undrain(self) -> None:
+        if not self.drained:
+            return
+        try:
+            changed = self.effects.drain(self.server, frozenset())
+        except SipxhaError as err:
+            raise self.stop("undrain", str(err)) from err
+        self.say(f"undrained ({changed})")
+
+    def finish(self) -> None:
+        """Clear the server's restart marker and record it as done, with its timings."""
+        self.effects.clear(self.server)
+        self.say("restart marker cleared")
+        self.outcome.done.append(self.server.minion_id)
+        marks = self.marks
+        self.outcome.timings[self.server.minion_id] = {
+            "total": round(self.effects.clock() - marks["start"], 3),
+            "restart": round(marks["restarted"] - marks["restart"], 3),
+            "health": round(marks["healthy"] - marks["restarted"], 3),
+        }
 
 
 def _drain(fleet: Fleet, server: Server, effects: Effects, outcome: Outcome) -> bool:
