@@ -18,9 +18,10 @@ from tests.support import pillars
 class World:
     """A fake fleet: DNS drains, restarts and probes are logged; ``down`` servers never answer."""
 
-    def __init__(self, down=(), broken=()):
+    def __init__(self, down=(), broken=(), dead=()):
         self.now, self.log, self.drained = 0.0, [], frozenset()
         self.down, self.broken = set(down), set(broken)
+        self.dead = set(dead)  #: (minion id, role, transport) that never answers while the rest of the server does
 
     def effects(self):
         return Effects(
@@ -47,7 +48,7 @@ class World:
 
     def probe(self, server, check, timeout):
         self.now += 0.01
-        if server.minion_id in self.down:
+        if server.minion_id in self.down or (server.minion_id, check.role, check.transport) in self.dead:
             self.now += timeout
             return "no answer"
         return None
@@ -111,6 +112,22 @@ def test_a_server_whose_peers_are_all_down_is_not_drained_and_says_so():
     outcome = roll(fleet, lambda: ["sipxpbx2"], world.effects())
     assert outcome.ok and "drain sipxpbx2" not in world.log and "drain -" not in world.log
     assert any("NOT drained: none of its peers answers" in line for line in outcome.lines)
+
+
+def test_a_server_is_not_drained_when_its_peers_answer_the_proxy_but_not_its_auth_proxy():
+    dead = {(peer, "authproxy", "tcp") for peer in ("sipxpbx1", "sipxpbx3")}
+    world, fleet = World(dead=dead), build_plan(FLEET)
+    outcome = roll(fleet, lambda: ["sipxpbx2"], world.effects())
+    assert outcome.ok and "drain sipxpbx2" not in world.log
+    said = "none of its peers answers SIP OPTIONS on authproxy"
+    assert any(said in line and "/tcp" in line for line in outcome.lines)
+
+
+def test_one_peer_answering_each_check_is_enough_to_drain():
+    dead = {("sipxpbx1", "authproxy", "tcp"), ("sipxpbx3", "registrar", "tcp")}
+    world, fleet = World(dead=dead), build_plan(FLEET)
+    outcome = roll(fleet, lambda: ["sipxpbx2"], world.effects())
+    assert outcome.ok and world.log[0] == "drain sipxpbx2"
 
 
 def test_a_server_in_maintenance_is_restarted_but_not_drained_again_nor_undrained():

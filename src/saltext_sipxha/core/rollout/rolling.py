@@ -240,19 +240,31 @@ class _Turn:
 
 
 def _drain(fleet: Fleet, server: Server, effects: Effects, outcome: Outcome) -> bool:
-    """Take ``server`` out of DNS, unless it is in maintenance (already out) or none of its peers answers."""
+    """Take ``server`` out of DNS, unless it is in maintenance (already out) or some check no peer answers."""
     if server.maintenance:
         _say(effects, outcome, server, "in maintenance: already out of DNS, not drained again")
         return False
     peers = [s for s in fleet.servers if s.minion_id != server.minion_id and s.minion_id not in drained_set(fleet)]
-    proxy = health_checks(fleet, server)[0]
-    if not any(effects.probe(peer, proxy, PROBE_TIMEOUT) is None for peer in peers):
-        why = "it has no peer" if not peers else "none of its peers answers SIP OPTIONS"
+    unserved = _unserved_check(fleet, server, peers, effects)
+    if unserved is not None:
+        why = "it has no peer" if not peers else f"none of its peers answers SIP OPTIONS on {unserved}"
         _say(effects, outcome, server, f"NOT drained: {why} (draining would leave its SRV names no answering target)")
         return False
     changed = effects.drain(server, frozenset({server.minion_id}))  # an error stops the rollout (_roll_one)
     _say(effects, outcome, server, f"drained ({changed})")
     return True
+
+
+def _unserved_check(fleet: Fleet, server: Server, peers: list[Server], effects: Effects) -> Check | None:
+    """The first of ``server``'s :func:`health_checks` no peer answers (its SRV names would have no target), else None.
+
+    Every check counts, not only the proxy's: draining takes the server out of the registrar's and the
+    auth proxy's names too, so each of those needs a peer answering on its port and transport.
+    """
+    for check in health_checks(fleet, server):
+        if not any(effects.probe(peer, check, PROBE_TIMEOUT) is None for peer in peers):
+            return check
+    return None
 
 
 def _wait_healthy(fleet: Fleet, server: Server, effects: Effects) -> tuple[Check, str] | None:
