@@ -15,6 +15,7 @@ from salt.exceptions import SaltInvocationError
 from saltext_sipxha.core.dns import fragment, rfc2136
 from saltext_sipxha.core.dns import withdraw as withdraw_zone
 from saltext_sipxha.core.dns import zonefile as zone_file
+from saltext_sipxha.core.plan.fleet import Fleet
 from saltext_sipxha.core.plan.settings import ZoneFileDns
 from saltext_sipxha.saltbridge import fleet_from, salt_errors
 
@@ -26,7 +27,7 @@ def __virtual__():
 
 
 @salt_errors
-def zonefile(path: str | None = None, reload: bool = True, test: bool = False) -> dict[str, Any]:
+def zonefile(path: str | None = None, reload: bool = True, drained: Any = None, test: bool = False) -> dict[str, Any]:
     """
     Write the fleet's zone (or, with ``dns:zonefile:fragment``, its zone fragment) to ``path`` once
     ``named-checkzone`` accepted it, and run ``dns:zonefile:reload`` after a change (or when an earlier
@@ -42,6 +43,9 @@ def zonefile(path: str | None = None, reload: bool = True, test: bool = False) -
     reload
         Run the reload command after a change (default True).
 
+    drained
+        Minion ids a rollout has drained (list or comma-separated), instead of ``sipxha:rollout:drained``.
+
     test
         Only validate the candidate and report; writes and runs nothing.
 
@@ -52,7 +56,7 @@ def zonefile(path: str | None = None, reload: bool = True, test: bool = False) -
         salt ns1 sipxha_dns.zonefile test=True
         salt ns1 sipxha_dns.zonefile
     """
-    fleet = fleet_from(__pillar__, __context__)
+    fleet = _fleet(drained)
     settings = fleet.dns.zonefile
     path = path or (settings.path if settings is not None else None)
     if not path:
@@ -124,6 +128,15 @@ def withdraw(path: str | None = None, test: bool = False) -> dict[str, Any]:
     return report
 
 
+def _fleet(drained: Any) -> Fleet:
+    """The plan; with ``drained`` (a rollout's current set: ids, a list or comma-separated) instead of the pillar's."""
+    fleet = fleet_from(__pillar__, __context__)
+    if drained is None:
+        return fleet
+    ids = drained.split(",") if isinstance(drained, str) else list(drained)
+    return fleet.with_drained(str(item).strip() for item in ids if str(item).strip())
+
+
 def _checker(settings: ZoneFileDns | None) -> zone_file.Checker:
     """The validation of a candidate: the zone itself, or for a fragment the site's zone including it."""
     if settings is not None and settings.fragment:
@@ -132,7 +145,7 @@ def _checker(settings: ZoneFileDns | None) -> zone_file.Checker:
 
 
 @salt_errors
-def nsupdate(without: str | None = None, test: bool = False) -> dict[str, Any]:
+def nsupdate(without: str | None = None, drained: Any = None, test: bool = False) -> dict[str, Any]:
     """
     Make the live SRV/NAPTR RRsets of ``dns:nsupdate:zone`` equal the plan by one atomic RFC 2136 update
     (TCP, TSIG; several when too large for one message), changing only the RRsets this extension owns.
@@ -142,6 +155,9 @@ def nsupdate(without: str | None = None, test: bool = False) -> dict[str, Any]:
 
     without
         A minion id to leave out of every record (``sipxha.uninstall`` of that server).
+
+    drained
+        Minion ids a rollout has drained (list or comma-separated), instead of ``sipxha:rollout:drained``.
 
     test
         Only read the zone and report the changes; sends nothing.
@@ -153,7 +169,7 @@ def nsupdate(without: str | None = None, test: bool = False) -> dict[str, Any]:
         salt sipxpbx1 sipxha_dns.nsupdate test=True
         salt sipxpbx2 sipxha_dns.nsupdate without=sipxpbx2
     """
-    fleet = fleet_from(__pillar__, __context__)
+    fleet = _fleet(drained)
     client = rfc2136.client_for(fleet)
     if test:
         plan, sent = rfc2136.plan_update(fleet, client, without=without), 0

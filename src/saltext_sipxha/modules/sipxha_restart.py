@@ -12,8 +12,6 @@ from typing import Any
 
 from salt.exceptions import CommandExecutionError
 
-from saltext_sipxha.core.dns import fragment, rfc2136
-from saltext_sipxha.core.dns import zonefile as zone_file
 from saltext_sipxha.core.rollout import marker
 from saltext_sipxha.saltbridge import fleet_from, salt_errors
 
@@ -129,22 +127,14 @@ def drain_dns(drained: Any = None, test: bool = False) -> dict[str, Any]:
         salt sipxpbx2 sipxha_restart.drain_dns drained=sipxpbx2
         salt sipxpbx2 sipxha_restart.drain_dns
     """
-    ids = drained.split(",") if isinstance(drained, str) else list(drained or [])
-    ids = [item.strip() for item in ids if item and item.strip()]
-    fleet = fleet_from(__pillar__).with_drained(ids)  # the rollout's own, not this minion's pillar copy of it
+    fleet = fleet_from(__pillar__, __context__)  # which DNS modes; the records come from sipxha_dns
+    drained = [] if drained is None else drained  # the rollout's own set, not this minion's pillar copy of it
     report: dict[str, Any] = {}
     if fleet.dns.nsupdate is not None:
-        client = rfc2136.client_for(fleet)
-        if test:
-            plan, sent = rfc2136.plan_update(fleet, client), 0
-        else:
-            plan, sent = rfc2136.converge(fleet, client)
-        report["nsupdate"] = {"changes": plan.to_dict(), "sent": sent}
+        update = __salt__["sipxha_dns.nsupdate"](drained=drained, test=test)
+        report["nsupdate"] = {"changes": update["changes"], "sent": update["sent"]}
     settings = fleet.dns.zonefile
     if settings is not None and settings.minion == __opts__["id"]:
-        change, check = fragment.plan_zone(fleet, settings.path, datetime.date.today())
-        if change.changed and not test:
-            reload = zone_file.command_reloader(settings.reload) if settings.reload else None
-            zone_file.apply_zonefile(change, check, reload)
-        report["zonefile"] = {"changed": change.changed, "serial": change.new_serial, "path": settings.path}
+        zone = __salt__["sipxha_dns.zonefile"](drained=drained, test=test)
+        report["zonefile"] = {"changed": zone["changed"], "serial": zone["new_serial"], "path": zone["path"]}
     return report

@@ -129,6 +129,29 @@ def test_zonefile_state_with_real_named_reload(loaders, set_pillar, zone_named):
     assert not loaders.modules.sipxha_dns.withdraw(path=path + ".other")["managed"]
 
 
+def test_rollout_drain_writes_the_zone_through_sipxha_dns(loaders, set_pillar, zone_named):
+    path = str(zone_named.zone_file)
+    zonefile = {"minion": "sipxpbx1", "path": path, "reload": zone_named.reload_command(),
+                "nameservers": {"ns1.example.com": "127.0.0.1"}}  # fmt: skip
+    set_pillar(pillars.seed() | {"dns": {"zonefile": zonefile}})
+    assert loaders.states.sipxha_dns.zonefile(name=path).result is True
+
+    def targets():
+        return sorted(r.target.to_text() for r in zone_named.query("_sip._tcp.example.com").answer[0])
+
+    assert targets() == ["sipxpbx1.example.com.", "sipxpbx2.example.com."]
+    dry = loaders.modules.sipxha_restart.drain_dns(drained="sipxpbx2", test=True)
+    assert dry == {"zonefile": {"changed": True, "serial": dry["zonefile"]["serial"], "path": path}}
+    assert targets() == ["sipxpbx1.example.com.", "sipxpbx2.example.com."]
+    drained = loaders.modules.sipxha_restart.drain_dns(drained="sipxpbx2")
+    assert drained["zonefile"]["changed"] and zone_named.serial() == drained["zonefile"]["serial"]
+    assert targets() == ["sipxpbx1.example.com."]
+    assert loaders.modules.sipxha_dns.zonefile(drained=["sipxpbx2"], test=True)["changed"] is False
+    undrained = loaders.modules.sipxha_restart.drain_dns()  # no ids: every server back
+    assert undrained["zonefile"]["changed"] and targets() == ["sipxpbx1.example.com.", "sipxpbx2.example.com."]
+    assert loaders.states.sipxha_dns.zonefile(name=path).changes == {}
+
+
 def test_server_absent_removes_this_server_only(loaders, set_pillar, named):
     set_pillar(nsupdate_pillar(named, 3))
     assert loaders.states.sipxha_dns.nsupdate(name="example.com").result is True
