@@ -4,11 +4,14 @@ without the HA records afterwards; ``test=True`` changes nothing; a second unins
 - the zone file existed before sipxha: its original comes back (SOA serial moved past the live one);
 - sipxha created the zone file: the zone stays, without the HA records (the include's records kept);
 - zone-fragment mode: the fragment sipxha created becomes comments only, the site's zone loads without HA records;
-- the zone-file minion is no sipX server (it used to fail with a pillar error): only its zone is undone.
+- the zone-file minion is no sipX server (it used to fail with a pillar error): only its zone is undone;
+- an original whose SOA serial sipxha cannot move past the live one is refused, nothing changed, until the
+  administrator sets the serial the error names in the ``.bak``.
 """
 
 from __future__ import annotations
 
+import datetime
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,7 +19,7 @@ from pathlib import Path
 import dns.name
 import pytest
 
-from saltext_sipxha.core.dns.zonetext import soa_serial
+from saltext_sipxha.core.dns.zonetext import next_serial, soa_serial
 from saltext_sipxha.core.files.atomic import backup_path, created_marker
 from tests.faults.sandbox import snapshot
 from tests.faults.test_dns_faults import Ret
@@ -132,3 +135,27 @@ def test_a_zone_file_minion_that_is_no_sipx_server(apply_sls, zone_named):
         next(state_id for state_id in results if "sipxha-uninstall-zonefile" in state_id)
     ], results
     uninstall(apply_sls, zone_named, pillar)
+
+
+def test_an_original_whose_serial_cannot_be_moved_is_refused(apply_sls, zone_named):
+    """It used to be restored with its old serial 1: named served it, secondaries would have kept the HA records."""
+    original = zone_named.zone_file.read_text().replace("@ IN SOA", "@ 1h IN SOA")  # valid BIND, not rewritten
+    zone_named.zone_file.write_text(original)
+    named_checkzone(zone_named.zone_file)
+    pillar = zone_pillar(zone_named)
+    install(apply_sls, zone_named, pillar)
+    bak, installed = backup_path(zone_named.zone_file), zone_named.serial()
+    needed = next_serial(installed, datetime.date.today())
+    before = snapshot(zone_named.zone_file.parent)
+    for test in (True, False):
+        ret = one(apply_sls(pillar, "sipxha.uninstall", test=test), "sipxha-uninstall-zonefile")
+        assert ret.result is False and not ret.changes, ret
+        assert f"{bak}: the original of {zone_named.zone_file} has the SOA serial 1" in ret.comment, ret.comment
+        assert f"Set the SOA serial in this file to {needed} or more" in ret.comment, ret.comment
+        assert snapshot(zone_named.zone_file.parent) == before and zone_named.serial() == installed
+        assert zone_named.query(SRV).answer
+    edited = original.replace(" 1 3600 ", f" {needed} 3600 ")
+    bak.write_text(edited)  # what the error says to do
+    uninstall(apply_sls, zone_named, pillar)
+    assert zone_named.zone_file.read_text() == edited and zone_named.serial() == needed
+    named_checkzone(zone_named.zone_file)

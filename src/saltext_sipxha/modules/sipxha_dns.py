@@ -89,6 +89,8 @@ def withdraw(path: str | None = None, test: bool = False) -> dict[str, Any]:
     Put the zone file back without the sipX HA records (``sipxha.uninstall`` on the ``dns:zonefile:minion``):
     the original from before sipxha (its SOA serial moved past the live one), or where sipxha created the file,
     the zone without the HA records; validated like the zone file, reloaded, then the backup dropped.
+    Refuses, changing nothing, an original whose SOA serial cannot be moved past the live one (the error
+    names its ``.bak`` and the serial to set there): secondaries would not transfer it.
 
     Returns ``{"path", "managed", "pending", "changed", "diff", "old_serial", "new_serial", "reload", "test"}``:
     ``managed`` says ``path`` is ``sipxha:dns:zonefile:path``, ``pending`` that sipxha left something there

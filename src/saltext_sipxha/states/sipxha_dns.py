@@ -93,7 +93,9 @@ def zonefile_uninstalled(name: str) -> dict[str, Any]:
     The original from before sipxha is restored (its SOA serial moved past the live one); where sipxha
     created the file, the zone stays without the HA records (a fragment: comments only), so that the DNS
     server still loads it. Validated like the zone file, then reloaded (``dns:zonefile:reload``); see
-    :mod:`saltext_sipxha.core.dns.withdraw`. A second run changes nothing.
+    :mod:`saltext_sipxha.core.dns.withdraw`. A second run changes nothing. An original whose SOA serial
+    cannot be moved past the live one fails the state before any change, naming its ``.bak`` and the
+    serial to set there (restored as it is, secondaries would keep serving the HA records).
 
     name
         Path of the zone file (``sipxha:dns:zonefile:path``).

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime
 
 import dns.name
+import pytest
 
 from saltext_sipxha.core.dns.withdraw import WITHDRAWN_FRAGMENT, forget, plan_withdraw
 from saltext_sipxha.core.dns.zonetext import soa_serial, with_serial
+from saltext_sipxha.core.errors import UnsafeFileError
 from saltext_sipxha.core.files.atomic import backup_once, backup_path, created_marker
 from saltext_sipxha.core.plan.fleet import build_plan
 from tests.support import pillars
@@ -87,3 +89,23 @@ def test_nothing_without_a_backup_or_marker_and_forget_drops_them(tmp_path):
     forget(fleet.dns.zonefile)
     assert not backup_path(path).exists() and not created_marker(path).exists()
     assert plan_withdraw(fleet, fleet.dns.zonefile, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("original", "says"),
+    [
+        (SITE.replace("@    IN SOA", "@ 1h IN SOA"), "has the SOA serial 2024010101, not past the live 2026120105"),
+        ("$INCLUDE /etc/bind/soa.example.com\n" + SITE.split("\n", 3)[3], "has no SOA record sipxha can read"),
+    ],
+)
+def test_an_original_whose_serial_cannot_be_moved_is_refused(tmp_path, original, says):
+    path = tmp_path / "db.example.com"
+    path.write_text(original)
+    backup_once(path)
+    path.write_text(SITE.replace("2024010101", "2026120105"))
+    fleet = fleet_for(path)
+    with pytest.raises(UnsafeFileError) as err:
+        plan_withdraw(fleet, fleet.dns.zonefile, TODAY)
+    assert err.value.path == str(backup_path(path)) and says in err.value.reason
+    assert "Nothing was changed. Set the SOA serial in this file to 2026120106 or more" in err.value.reason
+    assert backup_path(path).read_text() == original

@@ -5,7 +5,10 @@ none (``<path>.sipxha-new``), as for every file it writes (:func:`.files.atomic.
 
 - **an original was kept**: it is restored byte for byte with its mode, except, in a whole zone, its SOA
   serial, which is moved past the live one when it is not already ahead (secondaries transfer only a zone
-  whose serial grew; a primary would serve it anyway);
+  whose serial grew; a primary would serve it anyway). When that cannot be done (its SOA is not in the file
+  itself, e.g. in an ``$INCLUDE``, or not in a form sipxha rewrites: ``owner [ttl] [class] SOA mname rname
+  serial`` with a TTL in seconds), uninstall refuses before any change, naming the backup and the serial it
+  needs: restoring it as it is would leave the secondaries serving the HA records;
 - **sipxha created the file** (``named.conf`` still names it, so removing it would make the zone fail to
   load): a whole zone is rewritten without the HA records (SOA with the next serial, NS, the name servers'
   addresses, the ``dns:zonefile:include``), a fragment becomes a file of comments only (the site's zone still
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from saltext_sipxha.core.dns.zonefile import ZoneChange, file_digest, read_text, reload_pending, zone_change
 from saltext_sipxha.core.dns.zonetext import next_serial, render_zone, soa_serial, with_serial, zone_origin
@@ -53,9 +57,10 @@ def plan_withdraw(fleet: Fleet, settings: ZoneFileDns, today: datetime.date) -> 
         return None
     old_serial = None if settings.fragment or live is None else soa_serial(live, name)
     new_serial = None if settings.fragment else soa_serial(new, name)
-    if old_serial is not None and new_serial is not None and new_serial <= old_serial:
-        new = with_serial(new, next_serial(old_serial, today), name) or new
-        new_serial = soa_serial(new, name)
+    if old_serial is not None and (new_serial is None or new_serial <= old_serial):
+        bumped = next_serial(old_serial, today)
+        new = with_serial(new, bumped, name) or _no_newer_serial(path, old_serial, new_serial, bumped)
+        new_serial = bumped
     old = None if live is None else live.encode("utf-8")
     file = FileChange(str(path), old, new.encode("utf-8"), mode, backup=False)
     return ZoneChange(file, origin, old_serial, new_serial)
@@ -66,6 +71,24 @@ def _original(path: Path) -> str:
         return (read_backup(path) or b"").decode("utf-8")
     except UnicodeDecodeError as err:
         raise UnsafeFileError(str(backup_path(path)), f"is not a text zone file: {err}") from None
+
+
+def _no_newer_serial(path: Path, live: int, original: int | None, needed: int) -> NoReturn:
+    """Refuse to restore an original whose SOA serial cannot be moved past the live one (nothing changed)."""
+    if original is None:
+        why = "has no SOA record sipxha can read (none in the file itself, e.g. it is $INCLUDEd)"
+    else:
+        why = (
+            f"has the SOA serial {original}, not past the live {live}, in a form sipxha does not rewrite (only"
+            " 'owner [ttl] [class] SOA mname rname serial ...', TTL in seconds)"
+        )
+    raise UnsafeFileError(
+        str(backup_path(path)),
+        f"the original of {path} {why}: restored as it is, secondaries would not transfer it and would keep"
+        f" serving the sipX HA records. Nothing was changed. Set the SOA serial in this file to {needed} or more"
+        f" (or put the zone back by hand with a serial above {live}, remove this file and reload the DNS server),"
+        " then run sipxha.uninstall again",
+    )
 
 
 def _without_ha(fleet: Fleet, settings: ZoneFileDns, today: datetime.date) -> str:
