@@ -170,20 +170,21 @@ The rollout's time is its runner job's lifetime on the master's event bus (`salt
 not counted). Its budget is N x (drain_wait + restart + time to healthy): restart is the restart
 command's own time (its log), time to healthy the runner's own measure (`timings.health`: first health
 probe after the restart returned to every check answering). What is left, per server, is what the
-orchestration adds: in each server's steps (the drain and undrain DNS updates, each a call to that
-server's minion; the restart call's Salt round trip beyond the command; clearing the marker) and once
-per rollout (the fleet's plan from the pillar, asking the minions for markers before and after, the
+orchestration adds: in each server's steps (the drain and undrain DNS updates, sent by the runner
+itself in nsupdate mode; the restart call's Salt round trip beyond the command, which also takes the
+restart marker; the peer probes before the drain) and once per rollout (the fleet's plan from the
+pillar, asking the minions for markers before and after, the
 lock, the events)."""
 
 ROLLOUT_AFTER = """\
-Where a rollout's time goes beyond the budget: each server's steps are four calls from the runner to a
-minion (the drain's nsupdate, sent from that server's minion; the restart; the undrain; clearing the
-marker) plus one OPTIONS probe of a peer, so the per-server overhead is a few times "one minion call"
-(measured under the same load just before the change; it varies several-fold with the machine's load:
-this VM's 2 cores are shared by other jobs). Once per rollout: the runner starting, the fleet's plan
-from the pillar, every minion asked for its marker before and after. Ways to shorten it, not done here:
-send drain and undrain from the master (the runner has the plan) instead of through a minion, clear
-the marker in the same call as the undrain, ask for markers once.
+Where a rollout's time goes beyond the budget: each server's steps are one call from the runner to a
+minion (the restart, which takes the restart marker as it begins), the drain's and the undrain's RFC 2136
+updates sent by the runner itself (a minion sends them only where the master cannot reach the DNS
+server), and one OPTIONS probe of a peer per health check before the drain, so the per-server overhead
+is about one minion call beyond the restart command (measured under the same load just before the
+change; it varies several-fold with the machine's load: this VM's 2 cores are shared by other jobs).
+Once per rollout: the runner starting, the fleet's plan from the pillar, every minion asked for its
+marker before and after (the second time so that a server marked during the rollout is restarted too).
 
 The immediate baseline loses requests on every SRV name for as long as all servers are down together,
 which is as long as a restart minus the spread of the state runs: here a {down:g} s restart on a busy

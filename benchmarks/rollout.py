@@ -202,8 +202,8 @@ def _rollout_figures(jobs: RunnerJobs, drain_wait: float, restart_s: dict[str, f
     rollout_s = sum(job["ret"] - job["new"] for job in done)
     figures = overhead(rollout_s, drain_wait, restart_s, {m: t["health"] for m, t in timings.items()})
     return figures | {
-        # where the overhead goes: in each server's own steps (drain and undrain calls, the restart call's
-        # Salt round trip, clearing the marker), and once per rollout (plan, pending markers, lock, events)
+        # where the overhead goes: in each server's own steps (drain and undrain updates, the restart call's
+        # Salt round trip, peer probes), and once per rollout (plan, pending markers, lock, events)
         "in_server_steps_s": {m: round(t["total"] - figures["budget_by_server_s"][m], 3) for m, t in timings.items()},
         "once_per_rollout_s": round(rollout_s - sum(t["total"] for t in timings.values()), 3),
         "jobs": len(jobs.jobs),

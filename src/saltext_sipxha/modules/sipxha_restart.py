@@ -85,7 +85,8 @@ def clear() -> bool:
 def restart() -> str:
     """
     Restart sipX here now: ``sipxha:service:restart_command`` through ``cmd.run``, else the service module.
-    Fails (nothing else done) when the command exits non-zero or the service does not restart.
+    The restart marker is taken as the restart begins (a change written from then on marks the server
+    again) and put back when the restart fails: the command exits non-zero or the service does not restart.
 
     CLI Example:
 
@@ -96,21 +97,32 @@ def restart() -> str:
     service = fleet_from(__pillar__).service
     if not service.manage:
         raise CommandExecutionError("sipxha:service:manage is false: sipX is never restarted by sipxha")
-    if service.restart_command:
-        result = __salt__["cmd.run_all"](service.restart_command, python_shell=True, timeout=600)
+    taken = marker.read_marker(_path())
+    if taken is not None:
+        marker.clear(_path())
+    try:
+        return _restart(service.restart_command, service.name)
+    except Exception:
+        if taken is not None:
+            marker.put_back(_path(), taken)
+        raise
+
+
+def _restart(command: str | None, name: str) -> str:
+    if command:
+        result = __salt__["cmd.run_all"](command, python_shell=True, timeout=600)
         if result["retcode"] != 0:
             tail = (result.get("stderr") or result.get("stdout") or "").strip().splitlines()[-3:]
-            raise CommandExecutionError(
-                f"restart_command exited {result['retcode']}: {' | '.join(tail) or '(no output)'}"
-            )
+            shown = " | ".join(tail) or "(no output)"
+            raise CommandExecutionError(f"restart_command exited {result['retcode']}: {shown}")
         return "restart_command"
-    if not __salt__["service.restart"](service.name):
-        raise CommandExecutionError(f"service {service.name} did not restart")
-    return f"service.restart {service.name}"
+    if not __salt__["service.restart"](name):
+        raise CommandExecutionError(f"service {name} did not restart")
+    return f"service.restart {name}"
 
 
 @salt_errors
-def drain_dns(drained: Any = None, test: bool = False) -> dict[str, Any]:
+def drain_dns(drained: Any = None, nsupdate: bool = True, test: bool = False) -> dict[str, Any]:
     """
     Make the fleet's SRV records the plan with the ``drained`` servers (and those in maintenance) left out:
     in nsupdate mode by one atomic update, in zone-file mode (on the ``dns:zonefile:minion`` only) by
@@ -119,6 +131,9 @@ def drain_dns(drained: Any = None, test: bool = False) -> dict[str, Any]:
     drained
         Minion ids to leave out (list or comma-separated; empty: undrain every server not in maintenance),
         instead of this minion's ``sipxha:rollout:drained`` (the rollout passes its own, current set).
+
+    nsupdate
+        ``False``: only the zone file (the rollout sent the RFC 2136 update from the master itself).
 
     CLI Example:
 
@@ -130,7 +145,7 @@ def drain_dns(drained: Any = None, test: bool = False) -> dict[str, Any]:
     fleet = fleet_from(__pillar__, __context__)  # which DNS modes; the records come from sipxha_dns
     drained = [] if drained is None else drained  # the rollout's own set, not this minion's pillar copy of it
     report: dict[str, Any] = {}
-    if fleet.dns.nsupdate is not None:
+    if nsupdate and fleet.dns.nsupdate is not None:
         update = __salt__["sipxha_dns.nsupdate"](drained=drained, test=test)
         report["nsupdate"] = {"changes": update["changes"], "sent": update["sent"]}
     settings = fleet.dns.zonefile

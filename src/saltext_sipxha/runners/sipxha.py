@@ -23,6 +23,7 @@ import salt.client
 import salt.utils.event
 import salt.utils.minions
 
+from saltext_sipxha.core.dns import rfc2136
 from saltext_sipxha.core.errors import RolloutError, SipxhaError
 from saltext_sipxha.core.plan.fleet import Fleet, Server
 from saltext_sipxha.core.rollout.drained import read_drained, set_drained, state_path
@@ -209,6 +210,7 @@ class _Calls:
     def __init__(self, client: Any, fleet: Fleet, timeout: int) -> None:
         self.client, self.fleet, self.timeout = client, fleet, timeout
         self.ids = [server.minion_id for server in fleet.servers]
+        self.nsupdate_here = True  #: the master sends the RFC 2136 updates itself until that fails once
 
     def call(self, minion_id: str, fun: str, **kwarg: Any) -> Any:
         """One minion's answer; :class:`RolloutError` when it does not answer or the function failed."""
@@ -225,12 +227,7 @@ class _Calls:
         ret = self.client.cmd(self.ids, "sipxha_restart.pending", tgt_type="list", timeout=self.timeout)
         return [minion_id for minion_id, marker in ret.items() if isinstance(marker, dict)]
 
-    def dns_minions(self, server: Server) -> list[str]:
-        """Where DNS changes: the zone-file minion (zone-file mode) and the server itself (nsupdate mode)."""
-        dns = self.fleet.dns
-        return [m for m in (dns.zonefile.minion if dns.zonefile else None, dns.nsupdate and server.minion_id) if m]
-
-    def effects(self, state: Path, progress: Any) -> Effects:
+    def effects(self, state: Path, progress: Callable[[str], None]) -> Effects:
         def drain(server: Server, ids: frozenset[str]) -> str:
             # recorded before DNS changes, so a DNS state run meanwhile (the sipxha_rollout ext_pillar) renders
             # what the rollout is about to send; put back when that fails (a failed drain leaves the server in
@@ -238,11 +235,10 @@ class _Calls:
             now = datetime.datetime.now(datetime.timezone.utc)
             set_drained(state, server.minion_id if ids else None, now)
             try:
-                done = [self._drain_at(minion_id, sorted(ids)) for minion_id in self.dns_minions(server)]
+                return self._dns(server, sorted(ids), progress)
             except SipxhaError:
                 set_drained(state, None if ids else server.minion_id, now)
                 raise
-            return "; ".join(done) or "no DNS managed by sipxha"
 
         def restart(server: Server) -> str:
             return str(self.call(server.minion_id, "sipxha_restart.restart"))
@@ -251,18 +247,51 @@ class _Calls:
             result = probe(server.fqdn, item.port, item.transport, seconds, address=server.address)
             return None if result.reachable else result.reason
 
+        def remark(server: Server, reason: str) -> None:
+            self.call(server.minion_id, "sipxha_restart.mark", reasons=[reason], fire=False)
+
         return Effects(
-            drain=drain, restart=restart, probe=check,
-            clear=lambda server: self.call(server.minion_id, "sipxha_restart.clear"),
+            drain=drain, restart=restart, probe=check, remark=remark,
             sleep=time.sleep, clock=time.monotonic, progress=progress,
         )  # fmt: skip
 
-    def _drain_at(self, minion_id: str, ids: list[str]) -> str:
-        report = self.call(minion_id, "sipxha_restart.drain_dns", drained=ids)
-        parts = []
-        if "nsupdate" in report:
-            parts.append(f"nsupdate: {len(report['nsupdate']['changes'])} RRset(s) changed")
-        if "zonefile" in report:
-            zone = report["zonefile"]
-            parts.append(f"zone file: serial {zone['serial']}" if zone["changed"] else "zone file: unchanged")
-        return ", ".join(parts) or f"no DNS changed from {minion_id}"
+    def _dns(self, server: Server, ids: list[str], progress: Callable[[str], None]) -> str:
+        """The fleet's DNS with ``ids`` drained: the RFC 2136 update from the master itself (else from the
+        server's minion), the zone file on the ``dns:zonefile:minion``."""
+        dns, parts = self.fleet.dns, []
+        minions = [dns.zonefile.minion] if dns.zonefile is not None else []
+        via_minion = False
+        if dns.nsupdate is not None:
+            sent = self._nsupdate(ids, progress)
+            via_minion = sent is None
+            if sent is not None:
+                parts.append(sent)
+            elif server.minion_id not in minions:
+                minions.append(server.minion_id)
+        for minion_id in minions:
+            report = self.call(minion_id, "sipxha_restart.drain_dns", drained=ids, nsupdate=via_minion)
+            parts.append(_drain_summary(minion_id, report))
+        return "; ".join(parts) or "no DNS managed by sipxha"
+
+    def _nsupdate(self, ids: list[str], progress: Callable[[str], None]) -> str | None:
+        """Send the update from the master (no minion round trip); None once that failed: minions send it."""
+        if not self.nsupdate_here:
+            return None
+        fleet = self.fleet.with_drained(ids)
+        try:
+            plan, _sent = rfc2136.converge(fleet, rfc2136.client_for(fleet))
+        except SipxhaError as err:
+            self.nsupdate_here = False
+            progress(f"the master cannot send the DNS update itself ({err}): the servers' minions send it instead")
+            return None
+        return f"nsupdate from the master: {len(plan.changes)} RRset(s) changed"
+
+
+def _drain_summary(minion_id: str, report: dict[str, Any]) -> str:
+    parts = []
+    if "nsupdate" in report:
+        parts.append(f"nsupdate from {minion_id}: {len(report['nsupdate']['changes'])} RRset(s) changed")
+    if "zonefile" in report:
+        zone = report["zonefile"]
+        parts.append(f"zone file: serial {zone['serial']}" if zone["changed"] else "zone file: unchanged")
+    return ", ".join(parts) or f"no DNS changed from {minion_id}"

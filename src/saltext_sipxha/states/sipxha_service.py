@@ -119,6 +119,5 @@ def _restart_now(ret: dict[str, Any], note: str, reason: str = REASON) -> None:
     if __opts__["test"]:
         ret.update(result=None, comment=f"Would restart sipX ({reason}){note}")
         return
-    how = __salt__["sipxha_restart.restart"]()
-    __salt__["sipxha_restart.clear"]()
+    how = __salt__["sipxha_restart.restart"]()  # takes a pending restart marker too
     ret["comment"] = f"Restarted sipX by {how} ({reason}){note}"

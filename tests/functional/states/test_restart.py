@@ -90,3 +90,29 @@ def test_uninstall_test_mode_changes_nothing(loaders, set_pillar, restart_log, m
     ret = loaders.states.sipxha_service.mod_watch(name="sipx", direct=True, test=True)
     assert ret.result is None and ret.changes and "Would restart sipX" in ret.comment, ret
     assert not restart_log.exists()
+
+
+def test_the_restart_takes_the_marker_as_it_begins(loaders, set_pillar, tmp_path, marker_file):
+    """A change marked while the restart runs (here: by the restart command itself) is not lost with the
+    marker the restart took: the server still needs a restart for it."""
+    script = tmp_path / "mark-during-restart"
+    during = tmp_path / "marker-gone-during-restart"
+    script.write_text(f"#!/bin/sh\ntest ! -e {marker_file} && touch {during}\n")
+    script.chmod(0o755)
+    set_pillar(pillars.fleet(2) | {"service": {"manage": True, "restart_command": str(script)}})
+    marker.mark(marker_file, ["sipX files"], datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+    assert loaders.modules.sipxha_restart.restart() == "restart_command"
+    assert marker.read_marker(marker_file) is None
+    assert during.exists()  # the marker was gone before the command ran
+    marker.mark(marker_file, ["sipX files"], datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+    script.write_text(f'#!/bin/sh\necho \'{{"since": null, "reasons": ["certificate"]}}\' > {marker_file}\n')
+    loaders.modules.sipxha_restart.restart()
+    assert marker.read_marker(marker_file)["reasons"] == ["certificate"]
+
+
+def test_a_failed_restart_puts_the_marker_back(loaders, set_pillar, marker_file):
+    set_pillar(pillars.fleet(2) | {"service": {"manage": True, "restart_command": "exit 4"}})
+    taken = marker.mark(marker_file, ["sipX files"], datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+    with pytest.raises(Exception, match="restart_command exited 4"):
+        loaders.modules.sipxha_restart.restart()
+    assert marker.read_marker(marker_file) == taken

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import threading
 
@@ -25,12 +26,12 @@ class World:
 
     def effects(self):
         return Effects(
-            drain=self.drain, restart=self.restart, probe=self.probe, clear=self.clear,
+            drain=self.drain, restart=self.restart, probe=self.probe, remark=self.remark,
             sleep=self.sleep, clock=lambda: self.now, progress=lambda line: None,
         )  # fmt: skip
 
-    def clear(self, server):
-        self.log.append(f"clear {server.minion_id}")
+    def remark(self, server, reason):
+        self.log.append(f"remark {server.minion_id}: {reason}")
 
     def drain(self, server, ids):
         assert ids <= {server.minion_id}
@@ -73,7 +74,7 @@ def test_every_server_once_strictly_one_after_another_drained_around_its_restart
     world, fleet = World(), build_plan(FLEET)
     outcome = roll(fleet, lambda: ["sipxpbx1", "sipxpbx2", "sipxpbx3"], world.effects())
     assert outcome.ok and outcome.done == ["sipxpbx2", "sipxpbx3", "sipxpbx1"]
-    per_server = [["drain sipxpbx{0}", "restart sipxpbx{0}", "drain -", "clear sipxpbx{0}"] for _ in range(3)]
+    per_server = [["drain sipxpbx{0}", "restart sipxpbx{0}", "drain -"] for _ in range(3)]
     assert world.log == [step.format(i) for i, steps in zip((2, 3, 1), per_server, strict=True) for step in steps]
     assert outcome.timings["sipxpbx2"]["total"] >= 2 + 3
     assert any(line.startswith("sipxpbx2: healthy after") for line in outcome.lines)
@@ -86,7 +87,7 @@ def test_an_unhealthy_server_stops_the_rollout_drained_with_the_check_named():
     assert outcome.failed["server"] == "sipxpbx3" and outcome.failed["step"] == "health"
     assert outcome.failed["check"] == "proxy 5060/tcp" and "within 5 s" in outcome.failed["reason"]
     assert world.drained == {"sipxpbx3"} and "restart sipxpbx1" not in world.log
-    assert "clear sipxpbx3" not in world.log
+    assert world.log[-1] == "remark sipxpbx3: rollout: health failed"  # the restart took its marker
 
 
 def test_a_failed_restart_stops_it_and_a_rerun_resumes_with_that_server():
@@ -94,7 +95,7 @@ def test_a_failed_restart_stops_it_and_a_rerun_resumes_with_that_server():
     pending = {"sipxpbx1", "sipxpbx2", "sipxpbx3"}
     first = roll(fleet, lambda: pending, world.effects())
     assert first.failed["step"] == "restart" and "exited 1" in first.failed["reason"]
-    assert world.drained == {"sipxpbx2"} and world.log == ["drain sipxpbx2"]
+    assert world.drained == {"sipxpbx2"} and world.log == ["drain sipxpbx2", "remark sipxpbx2: rollout: restart failed"]
     world.broken.clear()
     second = roll(fleet, lambda: pending - set(first.done), world.effects(), first="sipxpbx2")
     assert second.ok and second.done == ["sipxpbx2", "sipxpbx3", "sipxpbx1"] and world.drained == frozenset()
@@ -135,7 +136,7 @@ def test_a_server_in_maintenance_is_restarted_but_not_drained_again_nor_undraine
     pillar["servers"]["sipxpbx2"]["maintenance"] = True
     world = World()
     outcome = roll(build_plan(pillar), lambda: ["sipxpbx2"], world.effects())
-    assert outcome.ok and world.log == ["restart sipxpbx2", "clear sipxpbx2"]
+    assert outcome.ok and world.log == ["restart sipxpbx2"]
 
 
 def test_nothing_pending_does_nothing():
@@ -148,7 +149,7 @@ def test_plan_steps_show_order_steps_and_dns_changes():
     fleet = build_plan(FLEET | {"service": {"manage": True, "restart_command": "/usr/local/bin/restart-sipx"}})
     plan = plan_steps(fleet, rollout_order(fleet, ["sipxpbx1", "sipxpbx2"]))
     assert [p["server"] for p in plan] == ["sipxpbx2", "sipxpbx1"]
-    assert "restart sipX (service:restart_command)" in plan[0]["steps"]
+    assert "restart sipX (service:restart_command; takes its restart marker)" in plan[0]["steps"]
     changes = drain_changes(fleet, "sipxpbx2")
     assert changes["_sip._tcp.example.com. SRV"] == ["SRV 1 50 5060 sipxpbx2.example.com."]
     assert changes["_sip._tcp.sipxregistrar2.example.com. SRV"] == ["SRV 1 50 5070 sipxpbx2.example.com."]
@@ -166,6 +167,18 @@ def test_marker_survives_and_merges(tmp_path):
     path.write_text("garbage")
     assert marker.read_marker(path)["reasons"] == ["unreadable marker"]
     assert marker.clear(path) and not marker.clear(path)
+
+
+def test_a_marker_put_back_keeps_its_reasons_and_since_merged_with_a_new_one(tmp_path):
+    path = marker.marker_path(tmp_path)
+    now = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.timezone.utc)
+    taken = marker.mark(path, ["sipX files"], now)
+    marker.clear(path)
+    assert marker.put_back(path, taken) == taken
+    marker.clear(path)
+    marker.mark(path, ["certificate"], now + datetime.timedelta(minutes=5))  # written while the restart ran
+    assert marker.put_back(path, taken)["reasons"] == ["certificate", "sipX files"]
+    assert marker.put_back(path, {"since": "garbage"})["reasons"][-1] == "restart failed"
 
 
 def test_a_second_rollout_is_refused_while_one_holds_the_lock(tmp_path):
@@ -193,3 +206,23 @@ def test_a_server_left_drained_but_no_longer_pending_is_undrained():
     world.drained = frozenset({"sipxpbx3"})
     outcome = roll(fleet, lambda: [], world.effects(), first="sipxpbx3")
     assert outcome.ok and world.log == ["drain -"] and world.drained == frozenset()
+    assert "undrained once it is healthy" in outcome.lines[0]
+
+
+def test_a_server_left_drained_and_still_down_stays_drained():
+    world, fleet = World(down={"sipxpbx3"}), build_plan(FLEET)
+    world.drained = frozenset({"sipxpbx3"})
+    outcome = roll(fleet, lambda: ["sipxpbx2"], world.effects(), first="sipxpbx3")
+    assert outcome.failed["server"] == "sipxpbx3" and outcome.failed["step"] == "health" and outcome.failed["drained"]
+    assert world.log == [] and world.drained == {"sipxpbx3"}  # not undrained, sipxpbx2 not touched
+
+
+def test_a_marker_that_cannot_be_set_again_is_named_in_the_failure():
+    world, fleet = World(down={"sipxpbx2"}), build_plan(FLEET)
+
+    def remark(server, reason):
+        raise RolloutError("sipxpbx2 did not answer sipxha_restart.mark within 5 s")
+
+    effects = dataclasses.replace(world.effects(), remark=remark)
+    outcome = roll(fleet, lambda: ["sipxpbx2"], effects)
+    assert "its restart marker could not be set again: sipxpbx2 did not answer" in outcome.failed["reason"]

@@ -1,8 +1,9 @@
 """The restart marker: a server's record that its sipX needs a restart (``service:restart: rolling``).
 
 A state run that changed sipX's files or certificate writes it (JSON, in the minion's cache folder, so it
-survives a minion restart); the rollout reads it from the minion, restarts sipX and clears it. Written
-through the product's one write path (:func:`.files.atomic.atomic_write`).
+survives a minion restart); the rollout reads it from the minion and restarts sipX, which takes the marker
+as the restart begins (a change written after that marks the server again) and puts it back when the
+restart fails. Written through the product's one write path (:func:`.files.atomic.atomic_write`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,16 @@ def mark(path: str | os.PathLike[str], reasons: Iterable[str], now: datetime.dat
         raise UnsafeFileError(str(target.parent), f"cannot be created: {err.strerror or err}") from err
     atomic_write(target, (json.dumps(marker, sort_keys=True) + "\n").encode(), mode=0o644)
     return marker
+
+
+def put_back(path: str | os.PathLike[str], taken: dict[str, Any]) -> dict[str, Any]:
+    """Put back a marker a failed restart took (merged with one written meanwhile); returns the marker."""
+    since = taken.get("since")
+    try:
+        when = datetime.datetime.fromisoformat(since) if isinstance(since, str) else None
+    except ValueError:
+        when = None
+    return mark(path, taken.get("reasons") or ["restart failed"], when or datetime.datetime.now(datetime.timezone.utc))
 
 
 def clear(path: str | os.PathLike[str]) -> bool:

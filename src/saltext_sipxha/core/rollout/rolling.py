@@ -6,8 +6,9 @@ as :class:`Effects`, so the order of steps and every failure path are unit-teste
 For each server that needs a restart, in :func:`rollout_order` (distributed servers by index, the master
 last): drain (DNS without it, unless no peer answers: then it is not drained, and the line says so), wait
 ``rollout:drain_wait``, restart, wait until every :func:`health_checks` answers SIP OPTIONS within
-``rollout:health_timeout``, undrain, clear its marker. A server that does not come back stops the
-rollout: it stays drained, the servers after it are not touched.
+``rollout:health_timeout``, undrain. The restart takes the server's restart marker (a change written during
+it marks the server again); a server that does not come back gets its marker back and stops the rollout:
+it stays drained, the servers after it are not touched. The next rollout starts with it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Effects:
     drain: Callable[[Server, frozenset[str]], str]  #: DNS as planned without these ids (for a server); a summary
     restart: Callable[[Server], str]  #: restart sipX on the server (raise SipxhaError on failure); how
     probe: Callable[[Server, Check, float], str | None]  #: None when it answers, else the reason
-    clear: Callable[[Server], None]  #: remove the server's restart marker
+    remark: Callable[[Server, str], None]  #: set the server's restart marker again, for this reason
     sleep: Callable[[float], None]
     clock: Callable[[], float]  #: monotonic seconds
     progress: Callable[[str], None] = lambda line: None  #: one line per step, as it happens
@@ -108,10 +109,9 @@ def plan_steps(fleet: Fleet, servers: Iterable[Server]) -> list[dict[str, Any]]:
         drain = f"drain: leave {len(changes)} SRV RRset(s)" if changes else "drain: nothing to change"
         if server.maintenance:
             drain = "drain: already out of DNS (maintenance)"
-        steps = [drain, f"wait {wait} s (drain_wait)", f"restart sipX ({how})",
+        steps = [drain, f"wait {wait} s (drain_wait)", f"restart sipX ({how}; takes its restart marker)",
                  f"wait until {server.address} answers OPTIONS on {checks} (at most {timeout} s)",
-                 "undrain" if not server.maintenance else "stay out of DNS (maintenance)",
-                 "clear its restart marker"]  # fmt: skip
+                 "undrain" if not server.maintenance else "stay out of DNS (maintenance)"]  # fmt: skip
         plan.append({"server": server.minion_id, "role": server.role, "steps": steps, "dns_changes": changes})
     return plan
 
@@ -119,19 +119,15 @@ def plan_steps(fleet: Fleet, servers: Iterable[Server]) -> list[dict[str, Any]]:
 def roll(fleet: Fleet, pending: Callable[[], Iterable[str]], effects: Effects, first: str | None = None) -> Outcome:
     """Restart the servers ``pending()`` names one after another (see the module docstring).
 
-    ``first`` (the server a failed rollout left drained) goes first, or is undrained when it needs no
-    restart any more. Stops at the first failure; when the
+    ``first`` (the server a failed rollout left drained) goes first, or, when it needs no restart any
+    more, is undrained once it answers every health check. Stops at the first failure; when the
     list is done, ``pending()`` is asked again, so a server marked meanwhile is restarted too (each server
     at most once per rollout).
     """
     outcome = Outcome()
     left = fleet.get_server(first) if first else None
-    if left is not None and left.minion_id not in set(pending()):
-        try:
-            _say(effects, outcome, left, f"undrained ({effects.drain(left, frozenset())}): an earlier rollout left it")
-        except SipxhaError as err:
-            _fail(effects, outcome, left, {"step": "undrain", "check": None, "reason": str(err), "drained": True})
-            return outcome
+    if left is not None and left.minion_id not in set(pending()) and not _undrain_left(fleet, left, effects, outcome):
+        return outcome
     for _ in range(len(fleet.servers) + 1):
         todo = [s for s in rollout_order(fleet, pending()) if s.minion_id not in outcome.done]
         todo.sort(key=lambda s: s.minion_id != first)
@@ -141,6 +137,18 @@ def roll(fleet: Fleet, pending: Callable[[], Iterable[str]], effects: Effects, f
             if not _roll_one(fleet, server, effects, outcome):
                 return outcome
     return outcome
+
+
+def _undrain_left(fleet: Fleet, server: Server, effects: Effects, outcome: Outcome) -> bool:
+    """An earlier rollout left ``server`` drained and it needs no restart: undrain it once it is healthy."""
+    turn = _Turn(fleet, server, effects, outcome, drained=True)
+    turn.say("an earlier rollout left it drained and it needs no restart: undrained once it is healthy")
+    try:
+        turn.healthy()
+        turn.undrain()
+    except _Stop as stop:
+        return _fail(effects, outcome, server, stop.failure)
+    return True
 
 
 def _say(effects: Effects, outcome: Outcome, server: Server, text: str) -> None:
@@ -156,9 +164,19 @@ def _roll_one(fleet: Fleet, server: Server, effects: Effects, outcome: Outcome) 
         for step in (turn.drain, turn.wait, turn.restart, turn.health, turn.undrain):
             step()
     except _Stop as stop:
+        if stop.failure["step"] in {"restart", "health"}:
+            _remark(effects, server, stop.failure)
         return _fail(effects, outcome, server, stop.failure)
     turn.finish()
     return True
+
+
+def _remark(effects: Effects, server: Server, failure: dict[str, Any]) -> None:
+    """Give a server that did not come back its restart marker again (the restart took it): a rerun restarts it."""
+    try:
+        effects.remark(server, f"rollout: {failure['step']} failed")
+    except SipxhaError as err:
+        failure["reason"] += f" (its restart marker could not be set again: {err})"
 
 
 class _Stop(Exception):
@@ -211,11 +229,15 @@ class _Turn:
         self.marks["restarted"] = self.effects.clock()
 
     def health(self) -> None:
+        self.healthy()
+        self.say(f"healthy after {self.marks['healthy'] - self.marks['restarted']:.1f} s")
+
+    def healthy(self) -> None:
+        """Wait until every health check answers (``rollout:health_timeout``), else stop the rollout."""
         failed = _wait_healthy(self.fleet, self.server, self.effects)
         if failed is not None:
             raise self.stop("health", f"{failed[0]}: {failed[1]}", failed[0])
         self.marks["healthy"] = self.effects.clock()
-        self.say(f"healthy after {self.marks['healthy'] - self.marks['restarted']:.1f} s")
 
     def undrain(self) -> None:
         if not self.drained:
@@ -227,9 +249,7 @@ class _Turn:
         self.say(f"undrained ({changed})")
 
     def finish(self) -> None:
-        """Clear the server's restart marker and record it as done, with its timings."""
-        self.effects.clear(self.server)
-        self.say("restart marker cleared")
+        """Record the server as done, with its timings."""
         self.outcome.done.append(self.server.minion_id)
         marks = self.marks
         self.outcome.timings[self.server.minion_id] = {
