@@ -194,11 +194,12 @@ outage is the whole restart. Rolling keeps every name answered because each serv
 choosing it; its longest per-name gaps are slow answers on the loaded machine (a DNS retry, a late
 reply, a failover), not an outage (compare the "any name" row, and no request failed).
 
-Two things this benchmark found in its own stand-ins: sipp's TCP responder (`-t t1`) stops listening
-once a peer resets a connection, which a client that closes a connection it gave up on causes when the
-late answer arrives; the load client therefore keeps such connections open until the answer (see
-`benchmarks/sipload.py`); the rollout's own health probe and `sipxha.verify` close at their timeout
-and could do the same on a loaded machine. And in a run before that fix, with the TCP auth-proxy
+Two things this benchmark found in its own stand-ins: sipp's TCP responder (`-t t1`) exits when a peer
+resets a connection before closing it (no sipp option avoids that), which a client causes by closing a
+socket that holds an answer that arrived just as it gave up; the SIP probe (the load client, the
+rollout's health checks, `sipxha.verify`) therefore sends its FIN first and closes only after the
+server's (`core/verify/tcpclose.py`; `tests/integration/test_sipprobe_resets.py` counts 0 resets in
+a burst of probes that killed sipp within a second before). And in a run before that fix, with the TCP auth-proxy
 responders of two servers dead that way, draining the third left `_sip._tcp.sipxauthproxyN` with no
 answering target (about 200 failed requests per name): the rollout checks that a peer answers on the
 proxy port before draining, not on every port whose SRV names it drains from."""

@@ -2,13 +2,12 @@
 
 :class:`SrvClient` resolves an SRV name with dnspython (its own cache, honouring the TTL) from one
 nameserver, tries the targets in ``answer.rrset.processing_order()`` order (priority, then weight),
-each with one OPTIONS of at most ``timeout`` seconds (UDP for ``_sip._udp`` names, through
-:func:`saltext_sipxha.core.verify.sipprobe.probe`; else TCP, with that module's request and parsing),
-and fails over to the next target; a request fails only when no target answers. Like a SIP client,
-it gives up waiting, not the connection: a TCP connection whose answer is late is kept open
-(:class:`Lingerer`) and closed once the answer came or after ``LINGER`` s. (Closed at once, the late
-answer meets a reset, and sipp's TCP responder stops listening after a peer's reset: the client
-would take the stand-in servers down itself.)
+each with one OPTIONS of at most ``timeout`` seconds through
+:func:`saltext_sipxha.core.verify.sipprobe.probe` (UDP for ``_sip._udp`` names, else TCP), and fails
+over to the next target; a request fails only when no target answers. Like a SIP client, it gives up
+waiting, not the connection: the probe ends a TCP connection whose answer is late without a reset
+(:mod:`saltext_sipxha.core.verify.tcpclose`; sipp's TCP responder exits on a peer's reset, so a client
+that closed at once would take the stand-in servers down itself).
 
 :func:`steady_load` sends ``rate`` requests per second per name, each on its own worker thread (a
 slow request never delays the next), until stopped. :func:`longest_gap` is the longest stretch of
@@ -20,9 +19,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import itertools
-import secrets
-import selectors
-import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,10 +28,10 @@ from typing import Any
 import dns.exception
 import dns.resolver
 
-from saltext_sipxha.core.verify.sipprobe import options_request, parse_status, probe
+from saltext_sipxha.core.verify.sipprobe import probe
+from saltext_sipxha.core.verify.tcpclose import CLOSER, LINGER
 
 TIMEOUT = 0.5  #: seconds one target has to answer before the client tries the next
-LINGER = 5.0  #: seconds a TCP connection given up on is kept open (read and discarded) before it is closed
 RATE = 20  #: requests per second per SRV name
 WORKERS = 64
 DNS_FAILURES = ("SRV: ", "A ")  #: reasons of a request that failed because DNS did not answer
@@ -62,12 +58,12 @@ class Answer:
 class SrvClient:
     """An RFC 3263 client's target selection and failover for SRV names, against one nameserver."""
 
-    def __init__(self, nameserver: str, port: int, timeout: float = TIMEOUT, lingerer: Lingerer | None = None) -> None:
+    def __init__(self, nameserver: str, port: int, timeout: float = TIMEOUT) -> None:
         self.resolver = dns.resolver.Resolver(configure=False)
         self.resolver.nameservers, self.resolver.port = [nameserver], port
         self.resolver.timeout, self.resolver.lifetime = 0.5, 3.0  # a stub resolver retries a lost query
         self.resolver.cache = dns.resolver.Cache()
-        self.timeout, self.lingerer = timeout, lingerer or Lingerer()
+        self.timeout = timeout
 
     def request(self, name: str) -> Answer:
         """One OPTIONS for ``name``: the first target of the processing order that answers, else failed."""
@@ -92,97 +88,11 @@ class SrvClient:
             except dns.exception.DNSException as err:
                 reason = f"A {host}: {type(err).__name__}"
                 continue
-            if transport == "udp":
-                result = probe(host, rdata.port, transport, self.timeout, address=address)
-                failed = None if result.reachable else result.reason
-            else:
-                failed = self._tcp_options(host, address, rdata.port)
-            if failed is None:
+            result = probe(host, rdata.port, transport, self.timeout, address=address)
+            if result.reachable:
                 return Answer(name, sent, time.time(), host, tries)
-            reason = f"{host}: {failed}"
+            reason = f"{host}: {result.reason}"
         return Answer(name, sent, None, None, tries, reason)
-
-    def _tcp_options(self, host: str, address: str, port: int) -> str | None:
-        """One OPTIONS over a new TCP connection (:mod:`~saltext_sipxha.core.verify.sipprobe`'s request and
-        response parsing); None when answered, else why not. A connection given up on lingers."""
-        call_id = f"{secrets.token_hex(10)}@sipload"
-        deadline = time.monotonic() + self.timeout
-        try:
-            sock = socket.create_connection((address, port), timeout=self.timeout)
-        except OSError as err:
-            return err.strerror or str(err)
-        buffer = b""
-        try:
-            sock.sendall(options_request(host, port, "tcp", sock.getsockname()[:2], call_id))
-            while b"\r\n\r\n" not in buffer and (left := deadline - time.monotonic()) > 0:
-                sock.settimeout(left)
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                buffer += chunk
-        except TimeoutError:
-            pass
-        except OSError as err:
-            sock.close()
-            return err.strerror or str(err)
-        if b"\r\n\r\n" in buffer:
-            sock.close()
-            return None if parse_status(buffer, call_id) else "not a SIP response"
-        self.lingerer.keep(sock)
-        return f"no answer within {self.timeout:g}s"
-
-
-class Lingerer:
-    """TCP connections given up on, read and discarded until their peer closes or ``LINGER`` s have passed.
-
-    Request threads only hand sockets over (:meth:`keep`); one thread of its own owns the selector."""
-
-    def __init__(self) -> None:
-        self.handed: list[socket.socket] = []
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
-
-    def keep(self, sock: socket.socket) -> None:
-        with self.lock:
-            self.handed.append(sock)
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="sipload-linger", daemon=True)
-                self.thread.start()
-
-    def _run(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            while True:
-                with self.lock:
-                    handed, self.handed = self.handed, []
-                    if not handed and not selector.get_map():
-                        self.thread = None
-                        return
-                for sock in handed:
-                    sock.setblocking(False)
-                    selector.register(sock, selectors.EVENT_READ, time.monotonic() + LINGER)
-                ready = {key.fileobj for key, _ in selector.select(0.1)}
-                for key in list(selector.get_map().values()):
-                    if (key.fileobj in ready and self._answered(key.fileobj)) or time.monotonic() > key.data:
-                        selector.unregister(key.fileobj)
-                        key.fileobj.close()  # type: ignore[union-attr]
-
-    @staticmethod
-    def _answered(sock: Any) -> bool:
-        """Read what arrived; True once the answer (or the peer's close) is in."""
-        try:
-            data = sock.recv(65536)
-        except BlockingIOError:
-            return False
-        except OSError:
-            return True
-        return not data or b"\r\n\r\n" in data
-
-    def close(self, timeout: float = LINGER + 1) -> None:
-        """Wait (bounded) until every kept connection is closed."""
-        with self.lock:
-            thread = self.thread
-        if thread is not None:
-            thread.join(timeout)
 
 
 @contextlib.contextmanager
@@ -208,7 +118,7 @@ def steady_load(client: SrvClient, names: Sequence[str], rate: float = RATE) -> 
         finally:
             stop.set()
             scheduler.join(10)
-    client.lingerer.close()
+    CLOSER.wait(LINGER + 1)  # the connections of requests given up on, still draining
 
 
 def longest_gap(answered: Iterable[float], start: float, end: float) -> tuple[float, float]:

@@ -1,7 +1,8 @@
 """SIP OPTIONS probes: is a SIP server answering on host:port over UDP or TCP (RFC 3261 section 11)?
 
 Any final or provisional response counts as "reachable": a server that answers ``OPTIONS`` with 404 or
-405 is still alive for a client that SRV sent there. Every probe is bounded by ``timeout`` seconds.
+405 is still alive for a client that SRV sent there. Every probe is bounded by ``timeout`` seconds. A TCP
+probe's connection, answered or given up on, is ended without a reset by :mod:`.tcpclose` in the background.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import secrets
 import socket
 import time
 from dataclasses import dataclass
+
+from saltext_sipxha.core.verify.tcpclose import CLOSER
 
 TRANSPORTS = ("udp", "tcp")
 T1 = 0.5  #: RFC 3261 timer T1: first UDP retransmission interval
@@ -103,9 +106,10 @@ def _udp_exchange(host: str, address: str, port: int, call_id: str, timeout: flo
 
 def _tcp_exchange(host: str, address: str, port: int, call_id: str, timeout: float) -> tuple[int, str] | None:
     deadline = time.monotonic() + timeout
-    with socket.create_connection((address, port), timeout=timeout) as sock:
+    sock = socket.create_connection((address, port), timeout=timeout)
+    buffer = b""
+    try:
         sock.sendall(options_request(host, port, "tcp", sock.getsockname()[:2], call_id))
-        buffer = b""
         while b"\r\n\r\n" not in buffer and (left := deadline - time.monotonic()) > 0 and len(buffer) < 65536:
             sock.settimeout(left)
             try:
@@ -115,7 +119,9 @@ def _tcp_exchange(host: str, address: str, port: int, call_id: str, timeout: flo
             if not chunk:
                 break
             buffer += chunk
-        return parse_status(buffer, call_id)
+    finally:
+        CLOSER.close(sock)  # FIN now, close after the peer's: a late answer never meets a reset
+    return parse_status(buffer, call_id)
 
 
 def _family(address: str) -> socket.AddressFamily:
