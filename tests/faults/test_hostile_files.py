@@ -51,6 +51,28 @@ def test_a_planted_bak_link_is_refused_and_never_followed(apply_sls, server, tmp
     assert not dangling or not (tmp_path / "nowhere").exists()
 
 
+def test_a_hard_linked_bak_is_refused_and_the_linked_file_left_untouched(apply_sls, server, tmp_path, root_only):
+    """A root-owned file outside the tree (``/etc/shadow``) hard-linked to ``config.defs.bak``: neither the run nor
+    uninstall reads, restores or drops it; after ``rm`` as the error says, the run converges."""
+    etc, _ = server
+    backup = backup_path(etc / "config.defs")
+    os.link(root_only, backup)
+    pillar = pillar_for(etc, ssl=tmp_path / "ssl")
+    before = snapshot(etc)
+    for sls, state in (("sipxha", "sipxha-role"), ("sipxha.uninstall", "sipxha-uninstall-files")):
+        results = apply_sls(pillar, sls=sls)
+        assert results[state]["result"] is False, results[state]
+        assert f"{backup}: is hard-linked (2 names share its inode)" in results[state]["comment"], results[state]
+        assert f"find / -xdev -samefile {backup}" in results[state]["comment"], results[state]
+        assert SECRET.decode().strip() not in repr(results)
+        assert changed_entries(before, snapshot(etc)) == []
+        assert root_only.read_bytes() == SECRET and root_only.stat().st_nlink == 2
+    backup.unlink()  # what the error says to do when it is no original
+    assert apply_sls(pillar)["sipxha-role"]["result"] is True
+    assert root_only.read_bytes() == SECRET and root_only.stat().st_nlink == 1
+    assert backup.read_bytes() == before["config.defs"][0] and backup.stat().st_nlink == 1
+
+
 def test_a_managed_file_linked_to_a_root_only_file_is_refused(apply_sls, server, tmp_path, root_only):
     etc, _ = server
     (etc / "config.defs").unlink()

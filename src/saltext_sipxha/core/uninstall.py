@@ -7,7 +7,8 @@ the SSL key, certificate and CA) and, for each one with a backup or marker, plan
 :class:`~saltext_sipxha.core.files.change.FileChange` that restores the original byte for byte (with its
 mode) or removes the file; all are applied as one set, then the backups, markers and leftover temporary
 files are dropped, and so are the CA's hash links. Nothing without a backup or marker is touched; a
-backup that is not a regular file owned by root (a planted link) is refused.
+backup that is not a regular file owned by root, or is hard-linked to another file (a planted link), is
+refused, left as it is.
 
 The exception keeps sipX startable (its start refuses to run without ``ssl.key`` and ``ssl.crt``): where
 sipxha created the key or the certificate (sipX had no pair to go back to), this server's own key,

@@ -162,6 +162,61 @@ def test_a_planted_backup_symlink_is_refused(tmp_path, dangling):
     assert backup_path(target).is_symlink() and target.read_bytes() == b"original\n"
 
 
+@pytest.mark.parametrize("kind", ["backup", "marker"])
+def test_a_hard_linked_backup_or_marker_is_refused_and_left_as_it_is(tmp_path, kind):
+    """A root-owned file linked to the backup's (or marker's) name, e.g. ``/etc/shadow``: never read, restored
+    or dropped; the error names the path and what to do."""
+    shadow = tmp_path / "elsewhere" / "shadow"
+    shadow.parent.mkdir()
+    shadow.write_bytes(b"root:$6$hash\n")
+    target = tmp_path / "config.defs"
+    target.write_bytes(b"original\n")
+    planted = backup_path(target) if kind == "backup" else created_marker(target)
+    os.link(shadow, planted)
+    reads = (read_backup, atomic.has_backup) if kind == "backup" else (has_marker,)
+    for call in (backup_once, *reads, discard_backup):
+        with pytest.raises(UnsafeFileError) as err:
+            call(target)
+        assert err.value.path == str(planted) and "is hard-linked (2 names share its inode)" in err.value.reason
+        assert f"find / -xdev -samefile {planted}" in err.value.reason
+    assert planted.read_bytes() == shadow.read_bytes() == b"root:$6$hash\n" and shadow.stat().st_nlink == 2
+    assert target.read_bytes() == b"original\n"
+
+
+def test_a_backup_being_linked_into_place_is_accepted(tmp_path):
+    """The transient second name ``backup_once`` gives its backup (or a killed run left): ``.<bak>.<x>.tmp``."""
+    target = tmp_path / "config.defs"
+    target.write_bytes(b"original\n")
+    backup_once(target)
+    os.link(backup_path(target), tmp_path / ".config.defs.bak.0badc0de.tmp")
+    assert read_backup(target) == b"original\n" and backup_once(target) == backup_path(target)
+    os.link(backup_path(target), tmp_path / "config.defs.old")  # any other name: refused
+    with pytest.raises(UnsafeFileError, match="is hard-linked"):
+        read_backup(target)
+    os.unlink(tmp_path / "config.defs.old")
+    discard_backup(target)
+    assert not backup_path(target).exists() and not leftover_temps(target)
+
+
+def test_a_backup_swapped_after_its_check_is_not_read(tmp_path, monkeypatch):
+    target = tmp_path / "config.defs"
+    target.write_bytes(b"original\n")
+    backup_once(target)
+    shadow = tmp_path / "shadow"
+    shadow.write_bytes(b"root:$6$hash\n")
+    trusted = atomic._trusted
+
+    def swap(fd, name, path, what):  # the sipX account links another file there between the check and the read
+        info = trusted(fd, name, path, what)
+        os.unlink(name, dir_fd=fd)
+        os.link(shadow, tmp_path / name)
+        return info
+
+    monkeypatch.setattr(atomic, "_trusted", swap)
+    with pytest.raises(UnsafeFileError, match="was replaced while being read"):
+        read_backup(target)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="a file owned by another user needs root")
 def test_a_backup_or_marker_not_owned_by_root_is_refused(tmp_path):
     target = tmp_path / "WatchDog.xml"

@@ -5,8 +5,10 @@ managed file or folder that is a link is refused, never written through. Reads t
 (``O_NONBLOCK``, ``fstat`` first, at most the limit + 1 bytes), so a FIFO or a device never hangs a run.
 Temporary files (``.<name>.<random>.tmp``), backups and markers are created ``O_EXCL``, mode 0600 and
 owned by this process (root), with the final owner set before the first byte: a key is never readable
-by anyone else under any name. :func:`commit` writes and fsyncs every temporary file of a set first and
-renames them only when all are written (see :mod:`.change`).
+by anyone else under any name. A backup or marker is trusted only as a root-owned regular file with no
+other name than its own temporary file (a hard link to ``/etc/shadow`` planted as ``<file>.bak`` is
+refused), and a backup is read through the inode that was checked. :func:`commit` writes and fsyncs every
+temporary file of a set first and renames them only when all are written (see :mod:`.change`).
 """
 
 from __future__ import annotations
@@ -65,8 +67,11 @@ def require_folder(folder: str | os.PathLike[str]) -> None:
         raise UnsafeFileError(str(folder), "is a symbolic link or not a folder: refused")
 
 
-def read_at(fd: int, name: str, path: str, limit: int = MAX_FILE_BYTES) -> bytes | None:
-    """The bytes of the regular file ``name`` in folder ``fd`` (None: absent); refuses links, FIFOs, devices."""
+def read_at(
+    fd: int, name: str, path: str, limit: int = MAX_FILE_BYTES, same_as: os.stat_result | None = None
+) -> bytes | None:
+    """The bytes of the regular file ``name`` in folder ``fd`` (None: absent); refuses links, FIFOs, devices,
+    and, with ``same_as``, a file that is no longer that inode (replaced since it was checked)."""
     try:
         handle = os.open(name, _READ, dir_fd=fd)
     except FileNotFoundError:
@@ -79,6 +84,8 @@ def read_at(fd: int, name: str, path: str, limit: int = MAX_FILE_BYTES) -> bytes
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode):
             raise UnsafeFileError(path, "cannot be read: not a regular file (a FIFO, a device or a folder)")
+        if same_as is not None and (info.st_dev, info.st_ino) != (same_as.st_dev, same_as.st_ino):
+            raise UnsafeFileError(path, "was replaced while being read: refused; run again")
         if info.st_size > limit:
             raise UnsafeFileError(path, f"is {info.st_size} bytes, more than the {limit} allowed")
         chunks, size = [], 0
@@ -118,7 +125,8 @@ def read_link_at(fd: int, name: str, path: str) -> bytes | None:
 
 
 def _trusted(fd: int, name: str, path: str, what: str) -> os.stat_result | None:
-    """lstat of a backup or marker; refused unless a regular file owned by this process's user (root)."""
+    """lstat of a backup or marker; refused unless a regular file owned by this process's user (root) that has
+    no other name (a hard link) than its own temporary files here (:func:`_own_links`)."""
     try:
         info = os.lstat(name, dir_fd=fd)
     except FileNotFoundError:
@@ -130,7 +138,46 @@ def _trusted(fd: int, name: str, path: str, what: str) -> os.stat_result | None:
         )
     if info.st_uid != os.geteuid():
         raise UnsafeFileError(path, _foreign_owner(path, info, what))
+    if info.st_nlink > 1 and not _own_links(fd, name, info):
+        raise UnsafeFileError(
+            path,
+            f"is hard-linked ({info.st_nlink} names share its inode), so not a {what} sipxha made: refused, left as"
+            f" it is. List the other names with 'find / -xdev -samefile {path}'; if it holds the original, give"
+            " this name a copy of its own (cp -p to a new name, then mv that over it), else remove it (rm drops only"
+            " this name, the other file stays); then run again",
+        )
     return info
+
+
+def _own_links(fd: int, name: str, info: os.stat_result, tries: int = 3) -> bool:
+    """True when every other name of ``name``'s inode is its own ``.<name>.<random>.tmp`` here: a backup
+    that :func:`backup_once` is linking into place (or a killed one left), never another file's name.
+
+    Counted again while a concurrent run drops its temporary file (the count and ``st_nlink`` then differ
+    for a moment); a count that stays short of ``st_nlink`` means a name elsewhere (``/etc/shadow``...).
+    """
+    prefix, key = f".{name}.", (info.st_dev, info.st_ino)
+    for _ in range(tries):
+        names = 1
+        for entry in os.listdir(fd):
+            if entry.startswith(prefix) and entry.endswith(".tmp"):
+                with contextlib.suppress(FileNotFoundError):
+                    other = os.lstat(entry, dir_fd=fd)
+                    names += (other.st_dev, other.st_ino) == key
+        if names == info.st_nlink:
+            return True
+        try:
+            fresh = os.lstat(name, dir_fd=fd)
+        except FileNotFoundError:
+            return False
+        if (fresh.st_dev, fresh.st_ino, fresh.st_nlink) == (*key, info.st_nlink):
+            return False  # no name came or went: the missing names are elsewhere
+        if (fresh.st_dev, fresh.st_ino) != key:
+            return False
+        if fresh.st_nlink == 1:
+            return True
+        info = fresh
+    return False
 
 
 def _foreign_owner(path: str, info: os.stat_result, what: str) -> str:
@@ -183,9 +230,11 @@ def _has_trusted(target: Path, kind: str) -> bool:
 def read_backup(path: str | os.PathLike[str]) -> bytes | None:
     """The original of ``path`` saved before sipxha's first edit, None when there is none (yet)."""
     target = backup_path(path)
-    if not has_backup(path):
+    if not target.parent.exists():
         return None
-    return read_bytes(target)
+    with open_folder(target.parent) as fd:
+        info = _trusted(fd, target.name, str(target), "backup")
+        return None if info is None else read_at(fd, target.name, str(target), same_as=info)
 
 
 def backup_mode(path: str | os.PathLike[str]) -> int:
@@ -419,8 +468,9 @@ def backup_once(path: str | os.PathLike[str]) -> Path | None:
     An existing file is copied to ``<file>.bak`` (its mode, owned by root); a missing one gets an empty
     0600 ``<file>.sipxha-new`` marker instead, so that uninstall knows to remove it rather than restore it.
     Later calls, concurrent ones included, never overwrite either (the backup is hard-linked into place,
-    never renamed over one). A backup or marker that is not a regular file owned by root (a planted link)
-    is refused.
+    never renamed over one: for a moment its temporary file is a second name of it). A backup or marker
+    that is not a regular file owned by root, or has a name elsewhere (a planted symbolic or hard link), is
+    refused.
     """
     source = Path(path)
     backup, marker = backup_path(source), created_marker(source)
