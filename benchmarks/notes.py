@@ -173,7 +173,8 @@ probe after the restart returned to every check answering). What is left, per se
 orchestration adds: in each server's steps (the drain and undrain DNS updates, sent by the runner
 itself in nsupdate mode; the restart call's Salt round trip beyond the command, which also takes the
 restart marker; the peer probes before the drain) and once per rollout (the fleet's plan from the
-pillar, asking the minions for markers before and after, the
+pillar, asking the minions for their markers (again at the end only after a `sipxha/restart/needed`
+event), the
 lock, the events)."""
 
 ROLLOUT_AFTER = """\
@@ -184,7 +185,8 @@ server), and one OPTIONS probe of a peer per health check before the drain, so t
 is about one minion call beyond the restart command (measured under the same load just before the
 change; it varies several-fold with the machine's load: this VM's 2 cores are shared by other jobs).
 Once per rollout: the runner starting, the fleet's plan from the pillar, every minion asked for its
-marker before and after (the second time so that a server marked during the rollout is restarted too).
+marker (asked again at the end only when a `sipxha/restart/needed` event arrived meanwhile, so that a
+server marked during the rollout is restarted too).
 
 The immediate baseline loses requests on every SRV name for as long as all servers are down together,
 which is as long as a restart minus the spread of the state runs: here a {down:g} s restart on a busy

@@ -82,6 +82,7 @@ def verify(  # noqa: PLR0917 (Salt passes CLI keyword arguments positionally-cap
     return {"ok": fleet_ok(results), "servers": results}
 
 
+NEEDED_EVENT = "sipxha/restart/needed"
 FAILED_EVENT = "sipxha/rollout/failed"
 DONE_EVENT = "sipxha/rollout/done"
 
@@ -104,7 +105,8 @@ def rollout(test: bool = False, minion: str | None = None, timeout: int = 120) -
     Run ``salt-run sipxha.rollout`` again once it is fixed: it starts with that server.
 
     One rollout at a time, fleet-wide: a second one started while one runs is refused (the running one
-    asks the minions again before it ends, so a server marked meanwhile is still restarted).
+    asks the minions again before it ends when a ``sipxha/restart/needed`` event arrived meanwhile, so a
+    server marked meanwhile is still restarted).
 
     The drained server is recorded in the master's cache before its drain and until its undrain; the
     ``sipxha_rollout`` ext_pillar gives it to every minion as ``sipxha:rollout:drained``, so a DNS state
@@ -138,8 +140,8 @@ def _rollout(test: bool, minion: str | None, timeout: int, progress: Callable[[s
     fleet = fleet_of_minion(__opts__, minion or _any_fleet_minion()).with_drained(())
     state = state_path(__opts__["cachedir"])
     _warn_without_ext_pillar(progress)
-    with salt.client.get_local_client(__opts__["conf_file"]) as client:
-        calls = _Calls(client, fleet, timeout)
+    with salt.client.get_local_client(__opts__["conf_file"]) as client, _MarkEvents(__opts__) as bus:
+        calls = _Calls(client, fleet, timeout, bus)
         if test:
             return _plan(fleet, calls, read_drained(state), progress)
         owner = {"pid": os.getpid(), "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -204,11 +206,34 @@ def _finish(outcome: Outcome, progress: Callable[[str], None]) -> dict[str, Any]
     return summary
 
 
+class _MarkEvents:
+    """The master's event bus, watched for ``sipxha/restart/needed`` from the moment the rollout begins."""
+
+    def __init__(self, opts: dict[str, Any]) -> None:
+        self.event = salt.utils.event.get_master_event(opts, opts["sock_dir"], listen=True)
+
+    def __enter__(self) -> _MarkEvents:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.event.destroy()
+
+    def marked(self) -> bool:
+        """True when a server said it needs a restart since the last call (drains what arrived, bounded)."""
+        seen = False
+        for _ in range(10_000):
+            if self.event.get_event(tag=NEEDED_EVENT, match_type="startswith", no_block=True) is None:
+                break
+            seen = True
+        return seen
+
+
 class _Calls:
     """The rollout's side effects through Salt: minion calls, SIP probes from the master, the clock."""
 
-    def __init__(self, client: Any, fleet: Fleet, timeout: int) -> None:
-        self.client, self.fleet, self.timeout = client, fleet, timeout
+    def __init__(self, client: Any, fleet: Fleet, timeout: int, bus: _MarkEvents) -> None:
+        self.client, self.fleet, self.timeout, self.bus = client, fleet, timeout, bus
+        self.marked: list[str] | None = None  #: the minions' last answer to sipxha_restart.pending
         self.ids = [server.minion_id for server in fleet.servers]
         self.nsupdate_here = True  #: the master sends the RFC 2136 updates itself until that fails once
 
@@ -223,9 +248,15 @@ class _Calls:
         return answer["ret"]
 
     def pending(self) -> list[str]:
-        """The servers whose restart marker is set, as the minions themselves say."""
-        ret = self.client.cmd(self.ids, "sipxha_restart.pending", tgt_type="list", timeout=self.timeout)
-        return [minion_id for minion_id, marker in ret.items() if isinstance(marker, dict)]
+        """The servers whose restart marker is set, as the minions themselves say.
+
+        Asked again only when a ``sipxha/restart/needed`` event reached the master since the last answer
+        (an event, forged or not, only makes the runner ask the minions again).
+        """
+        if self.marked is None or self.bus.marked():
+            ret = self.client.cmd(self.ids, "sipxha_restart.pending", tgt_type="list", timeout=self.timeout)
+            self.marked = [minion_id for minion_id, marker in ret.items() if isinstance(marker, dict)]
+        return self.marked
 
     def effects(self, state: Path, progress: Callable[[str], None]) -> Effects:
         def drain(server: Server, ids: frozenset[str]) -> str:

@@ -1,4 +1,4 @@
-"""The rollout runner's DNS step: the RFC 2136 update from the master itself, else from a minion."""
+"""The rollout runner's Salt side: DNS updates from the master (else a minion), markers asked only when needed."""
 
 from __future__ import annotations
 
@@ -23,6 +23,16 @@ class Client:
         return {tgt: {"ret": {"nsupdate": {"changes": {"a": {}}, "sent": 1}}, "retcode": 0}}
 
 
+class Bus:
+    """A stand-in for the master's event bus: ``events`` sipxha/restart/needed arrive before each look."""
+
+    def __init__(self, *events):
+        self.events = list(events)
+
+    def marked(self):
+        return bool(self.events) and self.events.pop(0)
+
+
 def _closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -34,7 +44,7 @@ def test_a_master_that_cannot_reach_the_dns_server_hands_the_update_to_the_serve
     nsupdate = {"server": "127.0.0.1", "port": _closed_port(), "zone": "example.com", "tsig": tsig, "timeout": 1}
     fleet = build_plan(pillars.fleet(3) | {"dns": {"nsupdate": nsupdate}})
     client, lines = Client(), []
-    calls = runner._Calls(client, fleet, 5)
+    calls = runner._Calls(client, fleet, 5, Bus())
     server = fleet.get_server("sipxpbx2")
     first = calls._dns(server, ["sipxpbx2"], lines.append)
     second = calls._dns(server, [], lines.append)
@@ -53,6 +63,17 @@ def test_zone_file_mode_writes_the_zone_on_its_minion_only():
     client.cmd = lambda tgt, fun, kwarg=None, timeout=None, full_return=False: (
         client.calls.append((tgt, fun, kwarg)) or {tgt: {"ret": {"zonefile": {"changed": True, "serial": 7}}}}
     )
-    said = runner._Calls(client, fleet, 5)._dns(fleet.get_server("sipxpbx2"), ["sipxpbx2"], print)
+    said = runner._Calls(client, fleet, 5, Bus())._dns(fleet.get_server("sipxpbx2"), ["sipxpbx2"], print)
     assert client.calls == [("ns1", "sipxha_restart.drain_dns", {"drained": ["sipxpbx2"], "nsupdate": False})]
     assert said == "zone file: serial 7"
+
+
+def test_markers_are_asked_again_only_after_a_restart_needed_event():
+    client = Client()
+    answers = iter([{"sipxpbx2": {"since": "x"}, "sipxpbx3": None}, {"sipxpbx2": {"since": "x"}, "sipxpbx3": {}}])
+    client.cmd = lambda tgt, fun, **kw: client.calls.append(fun) or next(answers)
+    calls = runner._Calls(client, build_plan(pillars.fleet(3)), 5, Bus(False, True))
+    assert calls.pending() == ["sipxpbx2"]
+    assert calls.pending() == ["sipxpbx2"]  # no event since: the same answer, no minion asked
+    assert calls.pending() == ["sipxpbx2", "sipxpbx3"]  # a server said it needs a restart: asked again
+    assert client.calls == ["sipxha_restart.pending", "sipxha_restart.pending"]
