@@ -2,7 +2,9 @@
 
 ``rollout_env`` is a :class:`tests.support.rollout.RolloutEnv` (shared with the rollout benchmark): each
 server on its own loopback address with sipp responders, ``service:restart_command`` the responders'
-restart script, reset before each test.
+restart script, reset before each test. In nsupdate mode; a test parametrized indirectly with
+``rollout_env="zonefile"`` gets the same fleet and responders in zone-file mode (sipxpbx1 writes the zone file of
+``zone_named``, a real BIND that loads it on ``rndc reload``).
 """
 
 from __future__ import annotations
@@ -30,8 +32,11 @@ def rollout_base(sipx_fleet, named, tmp_path_factory):
 
 
 @pytest.fixture
-def rollout_env(rollout_base, fleet):
-    rollout_base.reset()
-    rollout_base.apply(rollout_base.pillar())
-    yield rollout_base
-    rollout_base.fleet.salt("sipxpbx*", "sipxha_restart.clear")
+def rollout_env(request, rollout_base, fleet):
+    env = rollout_base
+    if getattr(request, "param", "nsupdate") == "zonefile":
+        env = rollout_base.in_zonefile(request.getfixturevalue("zone_named"), "sipxpbx1")
+    env.reset()
+    env.apply(env.pillar())
+    yield env
+    env.fleet.salt("sipxpbx*", "sipxha_restart.clear")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import concurrent.futures
 
+import pytest
+
 from tests.integration.rollout.conftest import wait_for
 
 ORDER = ["sipxpbx2", "sipxpbx3", "sipxpbx1"]  # distributed by index, the master last
@@ -89,49 +91,69 @@ def test_maintenance_drains_a_server_for_as_long_as_it_is_set(rollout_env):
     assert rollout_env.in_dns("sipxpbx2")
 
 
+@pytest.mark.parametrize("rollout_env", ["nsupdate", "zonefile"], indirect=True)
 def test_a_dns_run_during_a_rollout_keeps_the_drained_server_out(rollout_env):
     """While sipxpbx2 restarts slowly, the master's sipxha_rollout ext_pillar gives every minion
     ``sipxha:rollout:drained: [sipxpbx2]``: a sipxha.dns run meanwhile (minion daemon and salt-call alike)
     changes nothing and keeps it out of every SRV RRset; after the rollout it is back, and a DNS run then
-    changes nothing either."""
-    hold = rollout_env.state / "sipxpbx2.hold"  # sipxpbx2 stays down until the checks are done
+    changes nothing either. Zone-file mode: the runs are on the zone-file minion (sipxpbx1, the only one whose
+    sipxha.dns touches DNS); the zone file stays byte for byte what the drain wrote and named serves it."""
+    env = rollout_env
+    hold = env.state / "sipxpbx2.hold"  # sipxpbx2 stays down until the checks are done
     hold.touch()
-    ret = rollout_env.fleet.salt("sipxpbx2", "sipxha_restart.mark", "reasons=test", "fire=False")
+    ret = env.fleet.salt("sipxpbx2", "sipxha_restart.mark", "reasons=test", "fire=False")
     assert ret.returncode == 0, ret
+    caller = env.zonefile_minion or "sipxpbx3"
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        rollout = pool.submit(rollout_env.fleet.salt_run, "sipxha.rollout")
-        wait_for(lambda: rollout_env.events() or rollout.done(), 60, "sipxpbx2's restart begun")
-        assert not rollout.done(), rollout.result().stdout[-3000:]
-        during = rollout_env.fleet.salt("sipxpbx1", "state.apply", "sipxha.dns")
-        called = rollout_env.fleet.salt_call("sipxpbx3", "state.apply", "sipxha.dns")
-        pillar = _drained_in_pillar(rollout_env)
-        still_out = not rollout_env.in_dns("sipxpbx2")
-        registrar2 = _targets(rollout_env, "_sip._tcp.sipxregistrar2.example.com")
-        restarting = [e[2] for e in rollout_env.events()] == ["begin"]
-        hold.unlink()
+        rollout = pool.submit(env.fleet.salt_run, "sipxha.rollout")
+        try:
+            wait_for(lambda: env.events() or rollout.done(), 60, "sipxpbx2's restart begun")
+            assert not rollout.done(), rollout.result().stdout[-3000:]
+            drained = _dns_now(env)
+            during = env.fleet.salt(env.dns_minion, "state.apply", "sipxha.dns")
+            called = env.fleet.salt_call(caller, "state.apply", "sipxha.dns")
+            pillar = _drained_in_pillar(env)
+            still = _dns_now(env)
+            restarting = [e[2] for e in env.events()] == ["begin"]
+        finally:
+            hold.unlink()
         done = rollout.result(timeout=120)
-    assert restarting, rollout_env.events()  # every check above ran while sipxpbx2 was down
+    assert restarting, env.events()  # every check above ran while sipxpbx2 was down
     assert during.returncode == 0 and called.returncode == 0, (during, called)
     for states in (during.data, called.data):
-        dns = next(s for key, s in states.items() if "sipxha-dns-nsupdate" in key)
+        dns = next(s for key, s in states.items() if f"sipxha-dns-{env.dns_mode}" in key)
         assert dns["changes"] == {} and "up to date" in dns["comment"], dns
     assert pillar == ["sipxpbx2"], pillar
-    assert still_out and registrar2 == {"sipxpbx1.example.com.", "sipxpbx3.example.com."}
+    assert still == drained, (drained, still)  # same serial, same answers, same zone file bytes
+    targets = still["targets"]
+    assert still.get("file_targets", targets) == targets, still
+    assert all(targets.values()) and not any(SIPXPBX2 in t for t in targets.values()), targets
+    assert targets["_sip._tcp.sipxregistrar2.example.com."] == {"sipxpbx1.example.com.", "sipxpbx3.example.com."}
     assert done.returncode == 0 and done.data["restarted"] == ["sipxpbx2"], done.stdout[-3000:]
-    assert rollout_env.in_dns("sipxpbx2")
-    after = rollout_env.fleet.salt("sipxpbx1", "state.apply", "sipxha.dns")
+    back = _dns_now(env)
+    assert SIPXPBX2 in back["targets"]["_sip._tcp.example.com."] and back["serial"] > drained["serial"]
+    assert back.get("file_targets", back["targets"]) == back["targets"], back
+    after = env.fleet.salt(env.dns_minion, "state.apply", "sipxha.dns")
     assert not any(s["changes"] for s in after.data.values()), after.data
-    assert rollout_env.in_dns("sipxpbx2")
-    assert _drained_in_pillar(rollout_env) is None
+    assert _dns_now(env) == back
+    assert _drained_in_pillar(env) is None
+
+
+SIPXPBX2 = "sipxpbx2.example.com."
+
+
+def _dns_now(env):
+    """What DNS says now: named's SOA serial and SRV targets; zone-file mode: the zone file too (its bytes, and
+    its SRV targets, which must be what named answers)."""
+    now = {"serial": env.named.serial(), "targets": env.srv_targets()}
+    if env.zonefile_minion is not None:
+        now |= {"file": env.named.zone_file.read_bytes(), "file_targets": env.zone_file_targets()}
+    return now
 
 
 def _drained_in_pillar(env):
     """``sipxha:rollout:drained`` of a pillar the master compiles now (``pillar.items`` asks it afresh)."""
     return env.fleet.salt("sipxpbx1", "pillar.items", "unmask=True").data["sipxha"]["rollout"].get("drained")
-
-
-def _targets(env, name):
-    return {rdata.target.to_text() for rrset in env.named.query(name).answer for rdata in rrset}
 
 
 def test_uninstall_restarts_the_server_directly_after_its_dns_records_are_gone(rollout_env):
