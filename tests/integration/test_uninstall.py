@@ -14,16 +14,6 @@ from tests.support.snapshot import tree_snapshot
 pytestmark = pytest.mark.integration
 
 
-def _apply(fleet, mods: str, *args: str) -> dict:
-    ret = fleet.salt("sipxpbx*", "state.apply", mods, *args)
-    assert set(ret.data) == set(fleet.minions), ret
-    for minion_id, states in ret.data.items():
-        assert isinstance(states, dict), (minion_id, states)
-        failed = {sid: s["comment"] for sid, s in states.items() if s["result"] is False}
-        assert not failed, (minion_id, failed)
-    return ret.data
-
-
 #: has sipX's own (weak, gen-ssl-keys era: replaced) key and certificate from before sipxha: both are restored
 ORIGINAL_SSL = "sipxpbx2"
 
@@ -50,18 +40,18 @@ def test_install_then_uninstall_restores_every_file(fleet):
     before = tree_snapshot(sandbox)
     assert not any(_own_ssl(name) for name in before)  # no key and certificate before sipxha
 
-    _apply(fleet, "sipxha,sipxha.pki")
+    fleet.apply_all("sipxha,sipxha.pki")
     installed = tree_snapshot(sandbox)
     assert installed != before
     assert any(name.endswith("ssl/ssl.key") for name in installed)
 
-    dry = _apply(fleet, "sipxha.uninstall", "test=True")
+    dry = fleet.apply_all("sipxha.uninstall", "test=True")
     assert all(s["result"] is None for s in dry["sipxpbx2"].values() if s["changes"])
     assert tree_snapshot(sandbox) == installed, "test=True changed files"
     key_diff = next(c["diff"] for p, c in _changes(dry[ORIGINAL_SSL]).items() if p.endswith("ssl/ssl.key"))
     assert key_diff.endswith("<private key: not shown>\n"), key_diff  # the original key is restored, unseen
 
-    done = _apply(fleet, "sipxha.uninstall")
+    done = fleet.apply_all("sipxha.uninstall")
     assert any(s["changes"] for s in done["sipxpbx2"].values())
     after = tree_snapshot(sandbox)
     kept = {name: value for name, value in after.items() if _own_ssl(name)}
@@ -70,7 +60,7 @@ def test_install_then_uninstall_restores_every_file(fleet):
     for minion_id in set(fleet.minions) - {ORIGINAL_SSL}:
         assert {"ssl.key", "ssl.crt"} <= {Path(name).name for name in kept if name.startswith(f"{minion_id}/")}
 
-    again = _apply(fleet, "sipxha.uninstall")
+    again = fleet.apply_all("sipxha.uninstall")
     assert not any(s["changes"] for states in again.values() for s in states.values())
     assert_no_key_material(fleet, [dry, done, again], installed)
 

@@ -15,7 +15,8 @@ Used by the integration tests (``tests/integration/conftest.py``) and by the dem
 - ``fleet.set_pillar(sipxha_dict, extra=None)``: makes ``sipxha_dict`` the ``sipxha`` pillar of every
   minion and of the master (plus ``extra`` top-level pillar keys, e.g. ``beacons``), and refreshes the minions.
   ``fleet.default_pillar()`` gives the three-server pillar with sandbox paths and ``service.manage: false``.
-- ``fleet.salt(*args)`` / ``.salt_run(*args)`` / ``.salt_call(minion_id, *args)``: CLI runs, ``.data`` parsed.
+- ``fleet.salt(*args)`` / ``.salt_run(*args)`` / ``.salt_call(minion_id, *args)``: CLI runs, ``.data`` parsed;
+  ``fleet.apply_all(mods, *args)``: ``state.apply`` on every minion, none failing, the states per minion.
 """
 
 from __future__ import annotations
@@ -137,6 +138,16 @@ class SipxFleet:
 
     def salt(self, target: str, *args: str, **kwargs: Any) -> Any:
         return self._cli("salt", self.master, "salt_cli").run(*args, minion_tgt=target, **kwargs)
+
+    def apply_all(self, mods: str, *args: str) -> dict[str, dict[str, Any]]:
+        """``state.apply mods *args`` on every minion: each answers with states and none failed."""
+        ret = self.salt(f"{self.prefix}*", "state.apply", mods, *args)
+        assert set(ret.data) == set(self.minions), ret
+        for minion_id, states in ret.data.items():
+            assert isinstance(states, dict), (minion_id, states)
+            failed = {sid: s["comment"] for sid, s in states.items() if s["result"] is False}
+            assert not failed, (minion_id, failed)
+        return ret.data
 
     def salt_run(self, *args: str, **kwargs: Any) -> Any:
         return self._cli("salt-run", self.master, "salt_run_cli").run(*args, **kwargs)

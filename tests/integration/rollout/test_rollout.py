@@ -6,7 +6,9 @@ import concurrent.futures
 
 import pytest
 
+from saltext_sipxha.core.files.atomic import backup_path, created_marker
 from tests.integration.rollout.conftest import wait_for
+from tests.support.named import STARTER_ZONE, ZONE
 
 ORDER = ["sipxpbx2", "sipxpbx3", "sipxpbx1"]  # distributed by index, the master last
 
@@ -169,3 +171,33 @@ def test_uninstall_restarts_the_server_directly_after_its_dns_records_are_gone(r
     assert "Restarted sipX by restart_command" in restart["comment"] and "no rollout" in restart["comment"]
     assert [e[1:] for e in rollout_env.events()] == [("sipxpbx3", "begin", "in_dns=False"), ("sipxpbx3", "end", "")]
     assert not rollout_env.pending() and not rollout_env.in_dns("sipxpbx3")
+
+
+@pytest.mark.parametrize("rollout_env", ["zonefile"], indirect=True)
+def test_uninstall_in_zone_file_mode_puts_the_original_zone_back(rollout_env):
+    """The fleet converged in zone-file mode (sipX files, certificates, the zone on sipxpbx1), then sipxha.uninstall
+    on every server, sipxpbx1 being the zone-file minion too (issue 12.10): named answers none of the HA SRV names,
+    the zone file is the original from before sipxha, byte for byte but its SOA serial (moved past the live one,
+    so secondaries transfer it), and a second run changes nothing. Last of the module: the zone is not sipxha's
+    any more."""
+    env, zone_file = rollout_env, rollout_env.named.zone_file
+    env.set_pillar(env.pillar(service={"manage": False}))
+    env.fleet.apply_all("sipxha,sipxha.dns")
+    installed = env.named.serial()
+    assert all(env.srv_targets().values()) and backup_path(zone_file).exists()
+
+    done = env.fleet.apply_all("sipxha.uninstall")
+    zone = next(s for key, s in done["sipxpbx1"].items() if "sipxha-uninstall-zonefile" in key)
+    assert zone["changes"]["serial"]["old"] == installed and "ran 'rndc" in zone["comment"], zone
+    assert not any("zonefile" in key for m in ("sipxpbx2", "sipxpbx3") for key in done[m]), done
+    assert not any(env.srv_targets().values()), "named still answers HA SRV records"
+    serial = env.named.serial()
+    original = STARTER_ZONE.format(zone=ZONE)  # what the zone file held before sipxha (tests/support/named.py)
+    assert zone_file.read_text(encoding="utf-8") == original.replace(" 1 3600 ", f" {serial} 3600 ")
+    assert serial == zone["changes"]["serial"]["new"] > installed
+    assert not backup_path(zone_file).exists() and not created_marker(zone_file).exists()
+    assert str(env.named.query("www.example.com", "A").answer[0][0]) == "192.0.2.80"
+
+    again = env.fleet.apply_all("sipxha.uninstall")
+    assert not any(s["changes"] for states in again.values() for s in states.values()), again
+    assert env.named.serial() == serial
