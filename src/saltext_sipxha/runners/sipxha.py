@@ -28,7 +28,7 @@ from saltext_sipxha.core.errors import RolloutError, SipxhaError
 from saltext_sipxha.core.plan.fleet import Fleet, Server
 from saltext_sipxha.core.rollout.drained import read_drained, set_drained, state_path
 from saltext_sipxha.core.rollout.lock import rollout_lock
-from saltext_sipxha.core.rollout.rolling import Check, Effects, Outcome, plan_steps, roll, rollout_order
+from saltext_sipxha.core.rollout.rolling import Check, DnsResult, Effects, Outcome, plan_steps, roll, rollout_order
 from saltext_sipxha.core.verify.fleet_table import fleet_ok, fleet_table
 from saltext_sipxha.core.verify.sipprobe import probe
 from saltext_sipxha.saltbridge import fleet_of_minion, translate
@@ -259,16 +259,16 @@ class _Calls:
         return self.marked
 
     def effects(self, state: Path, progress: Callable[[str], None]) -> Effects:
-        def drain(server: Server, ids: frozenset[str]) -> str:
+        def drain(server: Server, ids: frozenset[str]) -> DnsResult:
             # recorded before DNS changes, so a DNS state run meanwhile (the sipxha_rollout ext_pillar) renders
             # what the rollout is about to send; put back when that fails (a failed drain leaves the server in
             # service, a failed undrain leaves it drained, as the rollout's failure line says)
-            now = datetime.datetime.now(datetime.timezone.utc)
+            now, before = datetime.datetime.now(datetime.timezone.utc), read_drained(state)
             set_drained(state, server.minion_id if ids else None, now)
             try:
                 return self._dns(server, sorted(ids), progress)
             except SipxhaError:
-                set_drained(state, None if ids else server.minion_id, now)
+                set_drained(state, before, now)
                 raise
 
         def restart(server: Server) -> str:
@@ -286,25 +286,26 @@ class _Calls:
             sleep=time.sleep, clock=time.monotonic, progress=progress,
         )  # fmt: skip
 
-    def _dns(self, server: Server, ids: list[str], progress: Callable[[str], None]) -> str:
+    def _dns(self, server: Server, ids: list[str], progress: Callable[[str], None]) -> DnsResult:
         """The fleet's DNS with ``ids`` drained: the RFC 2136 update from the master itself (else from the
         server's minion), the zone file on the ``dns:zonefile:minion``."""
-        dns, parts = self.fleet.dns, []
+        dns, done = self.fleet.dns, []
         minions = [dns.zonefile.minion] if dns.zonefile is not None else []
         via_minion = False
         if dns.nsupdate is not None:
             sent = self._nsupdate(ids, progress)
             via_minion = sent is None
             if sent is not None:
-                parts.append(sent)
+                done.append(sent)
             elif server.minion_id not in minions:
                 minions.append(server.minion_id)
         for minion_id in minions:
             report = self.call(minion_id, "sipxha_restart.drain_dns", drained=ids, nsupdate=via_minion)
-            parts.append(_drain_summary(minion_id, report))
-        return "; ".join(parts) or "no DNS managed by sipxha"
+            done.append(_drain_result(minion_id, report))
+        summary = "; ".join(d.summary for d in done) or "no DNS managed by sipxha"
+        return DnsResult(summary, any(d.changed for d in done))
 
-    def _nsupdate(self, ids: list[str], progress: Callable[[str], None]) -> str | None:
+    def _nsupdate(self, ids: list[str], progress: Callable[[str], None]) -> DnsResult | None:
         """Send the update from the master (no minion round trip); None once that failed: minions send it."""
         if not self.nsupdate_here:
             return None
@@ -315,14 +316,17 @@ class _Calls:
             self.nsupdate_here = False
             progress(f"the master cannot send the DNS update itself ({err}): the servers' minions send it instead")
             return None
-        return f"nsupdate from the master: {len(plan.changes)} RRset(s) changed"
+        return DnsResult(f"nsupdate from the master: {len(plan.changes)} RRset(s) changed", bool(plan.changes))
 
 
-def _drain_summary(minion_id: str, report: dict[str, Any]) -> str:
-    parts = []
+def _drain_result(minion_id: str, report: dict[str, Any]) -> DnsResult:
+    parts, changed = [], False
     if "nsupdate" in report:
-        parts.append(f"nsupdate from {minion_id}: {len(report['nsupdate']['changes'])} RRset(s) changed")
+        changes = report["nsupdate"]["changes"]
+        parts.append(f"nsupdate from {minion_id}: {len(changes)} RRset(s) changed")
+        changed = bool(changes)
     if "zonefile" in report:
         zone = report["zonefile"]
         parts.append(f"zone file: serial {zone['serial']}" if zone["changed"] else "zone file: unchanged")
-    return ", ".join(parts) or f"no DNS changed from {minion_id}"
+        changed = changed or bool(zone["changed"])
+    return DnsResult(", ".join(parts) or f"no DNS changed from {minion_id}", changed)

@@ -153,6 +153,28 @@ def _dns_now(env):
     return now
 
 
+def test_a_drain_a_dns_run_with_an_older_pillar_put_back_is_redone_before_the_restart(rollout_env):
+    """A DNS run whose pillar predates the drain (here: sipxha_dns.nsupdate with no server drained, sent
+    from sipxpbx1 during drain_wait) puts sipxpbx2 back; the rollout finds that after drain_wait, drains it
+    again and waits again, so it is out of DNS when it restarts."""
+    rollout_env.apply(rollout_env.pillar(rollout={"drain_wait": 4, "health_timeout": 5}))
+    ret = rollout_env.fleet.salt("sipxpbx2", "sipxha_restart.mark", "reasons=test", "fire=False")
+    assert ret.returncode == 0, ret
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        rollout = pool.submit(rollout_env.fleet.salt_run, "sipxha.rollout")
+        wait_for(lambda: not rollout_env.in_dns("sipxpbx2") or rollout.done(), 60, "sipxpbx2 drained")
+        stale = rollout_env.fleet.salt("sipxpbx1", "sipxha_dns.nsupdate", "drained=")
+        back = rollout_env.in_dns("sipxpbx2")
+        done = rollout.result(timeout=120)
+    assert stale.returncode == 0 and stale.data["changes"], stale
+    assert back and rollout_env.events() and done.returncode == 0, done.stdout[-3000:]
+    steps = done.data["steps"]
+    assert any(line.startswith("sipxpbx2: was put back into DNS") for line in steps), steps
+    assert sum(line.endswith("(drain_wait)") for line in steps) == 2, steps
+    assert_one_after_another(rollout_env.events(), ["sipxpbx2"])  # out of DNS when its restart began
+    assert rollout_env.in_dns("sipxpbx2")
+
+
 def _drained_in_pillar(env):
     """``sipxha:rollout:drained`` of a pillar the master compiles now (``pillar.items`` asks it afresh)."""
     return env.fleet.salt("sipxpbx1", "pillar.items", "unmask=True").data["sipxha"]["rollout"].get("drained")

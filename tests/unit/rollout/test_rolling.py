@@ -12,7 +12,7 @@ from saltext_sipxha.core.errors import RolloutError
 from saltext_sipxha.core.plan.fleet import build_plan
 from saltext_sipxha.core.rollout import marker
 from saltext_sipxha.core.rollout.lock import RolloutBusy, rollout_lock
-from saltext_sipxha.core.rollout.rolling import Effects, drain_changes, plan_steps, roll, rollout_order
+from saltext_sipxha.core.rollout.rolling import DnsResult, Effects, drain_changes, plan_steps, roll, rollout_order
 from tests.support import pillars
 
 
@@ -23,6 +23,7 @@ class World:
         self.now, self.log, self.drained = 0.0, [], frozenset()
         self.down, self.broken = set(down), set(broken)
         self.dead = set(dead)  #: (minion id, role, transport) that never answers while the rest of the server does
+        self.put_back = 0  #: times a DNS run puts the drained server back before the drain is checked
 
     def effects(self):
         return Effects(
@@ -36,9 +37,12 @@ class World:
     def drain(self, server, ids):
         assert ids <= {server.minion_id}
         assert len(ids) <= 1, "never two servers drained at once"
+        changed = ids != self.drained or self.put_back > 0
+        if ids == self.drained and self.put_back:
+            self.put_back -= 1  # a DNS run with an older pillar had put it back
         self.drained = ids
         self.log.append(f"drain {','.join(sorted(ids)) or '-'}")
-        return "ok"
+        return DnsResult("ok", changed)
 
     def restart(self, server):
         if server.minion_id in self.broken:
@@ -74,7 +78,7 @@ def test_every_server_once_strictly_one_after_another_drained_around_its_restart
     world, fleet = World(), build_plan(FLEET)
     outcome = roll(fleet, lambda: ["sipxpbx1", "sipxpbx2", "sipxpbx3"], world.effects())
     assert outcome.ok and outcome.done == ["sipxpbx2", "sipxpbx3", "sipxpbx1"]
-    per_server = [["drain sipxpbx{0}", "restart sipxpbx{0}", "drain -"] for _ in range(3)]
+    per_server = [["drain sipxpbx{0}", "drain sipxpbx{0}", "restart sipxpbx{0}", "drain -"] for _ in range(3)]
     assert world.log == [step.format(i) for i, steps in zip((2, 3, 1), per_server, strict=True) for step in steps]
     assert outcome.timings["sipxpbx2"]["total"] >= 2 + 3
     assert any(line.startswith("sipxpbx2: healthy after") for line in outcome.lines)
@@ -95,7 +99,8 @@ def test_a_failed_restart_stops_it_and_a_rerun_resumes_with_that_server():
     pending = {"sipxpbx1", "sipxpbx2", "sipxpbx3"}
     first = roll(fleet, lambda: pending, world.effects())
     assert first.failed["step"] == "restart" and "exited 1" in first.failed["reason"]
-    assert world.drained == {"sipxpbx2"} and world.log == ["drain sipxpbx2", "remark sipxpbx2: rollout: restart failed"]
+    assert world.drained == {"sipxpbx2"}
+    assert world.log == ["drain sipxpbx2", "drain sipxpbx2", "remark sipxpbx2: rollout: restart failed"]
     world.broken.clear()
     second = roll(fleet, lambda: pending - set(first.done), world.effects(), first="sipxpbx2")
     assert second.ok and second.done == ["sipxpbx2", "sipxpbx3", "sipxpbx1"] and world.drained == frozenset()
@@ -226,3 +231,21 @@ def test_a_marker_that_cannot_be_set_again_is_named_in_the_failure():
     effects = dataclasses.replace(world.effects(), remark=remark)
     outcome = roll(fleet, lambda: ["sipxpbx2"], effects)
     assert "its restart marker could not be set again: sipxpbx2 did not answer" in outcome.failed["reason"]
+
+
+def test_a_drain_a_dns_run_put_back_is_redone_and_waited_for_again():
+    world, fleet = World(), build_plan(FLEET)
+    world.put_back = 1
+    outcome = roll(fleet, lambda: ["sipxpbx2"], world.effects())
+    assert outcome.ok and world.log == ["drain sipxpbx2"] * 3 + ["restart sipxpbx2", "drain -"]
+    assert sum(line.endswith("(drain_wait)") for line in outcome.lines) == 2
+    assert any("was put back into DNS" in line for line in outcome.lines)
+
+
+def test_a_drain_that_keeps_being_put_back_stops_the_rollout_before_the_restart():
+    world, fleet = World(), build_plan(FLEET)
+    world.put_back = 99
+    outcome = roll(fleet, lambda: ["sipxpbx2", "sipxpbx3"], world.effects())
+    assert outcome.failed["server"] == "sipxpbx2" and outcome.failed["step"] == "drain" and outcome.failed["drained"]
+    assert "4 times" in outcome.failed["reason"] and not any(line.startswith("restart") for line in world.log)
+    assert world.drained == {"sipxpbx2"}

@@ -52,7 +52,7 @@ def test_a_master_that_cannot_reach_the_dns_server_hands_the_update_to_the_serve
         ("sipxpbx2", "sipxha_restart.drain_dns", {"drained": ["sipxpbx2"], "nsupdate": True}),
         ("sipxpbx2", "sipxha_restart.drain_dns", {"drained": [], "nsupdate": True}),
     ]
-    assert first == second == "nsupdate from sipxpbx2: 1 RRset(s) changed"
+    assert first == second == runner.DnsResult("nsupdate from sipxpbx2: 1 RRset(s) changed", True)
     assert len(lines) == 1 and "the master cannot send the DNS update itself" in lines[0], lines
     assert "refused" in lines[0].lower() and SECRET not in lines[0]
 
@@ -65,7 +65,7 @@ def test_zone_file_mode_writes_the_zone_on_its_minion_only():
     )
     said = runner._Calls(client, fleet, 5, Bus())._dns(fleet.get_server("sipxpbx2"), ["sipxpbx2"], print)
     assert client.calls == [("ns1", "sipxha_restart.drain_dns", {"drained": ["sipxpbx2"], "nsupdate": False})]
-    assert said == "zone file: serial 7"
+    assert said == runner.DnsResult("zone file: serial 7", True)
 
 
 def test_markers_are_asked_again_only_after_a_restart_needed_event():

@@ -5,7 +5,8 @@ as :class:`Effects`, so the order of steps and every failure path are unit-teste
 
 For each server that needs a restart, in :func:`rollout_order` (distributed servers by index, the master
 last): drain (DNS without it, unless no peer answers: then it is not drained, and the line says so), wait
-``rollout:drain_wait``, restart, wait until every :func:`health_checks` answers SIP OPTIONS within
+``rollout:drain_wait`` (then drain again: a DNS state run whose pillar predates the drain may have put the
+server back; if it had, wait again), restart, wait until every :func:`health_checks` answers SIP OPTIONS within
 ``rollout:health_timeout``, undrain. The restart takes the server's restart marker (a change written during
 it marks the server again); a server that does not come back gets its marker back and stops the rollout:
 it stays drained, the servers after it are not touched. The next rollout starts with it.
@@ -23,6 +24,18 @@ from saltext_sipxha.core.plan.fleet import Fleet, Server
 
 PROBE_TIMEOUT = 1.0  #: seconds one OPTIONS probe waits (a health round is bounded by health_timeout)
 PROBE_PAUSE = 0.2  #: seconds between two rounds of health probes
+REDRAINS = 3  #: times a drain that DNS state runs put back is redone (and waited for again) before the rollout stops
+
+
+@dataclass(frozen=True)
+class DnsResult:
+    """What one drain or undrain did to DNS."""
+
+    summary: str  #: for the step's line
+    changed: bool  #: some record changed (for a repeated drain: the server had been put back)
+
+    def __str__(self) -> str:
+        return self.summary
 
 
 @dataclass(frozen=True)
@@ -41,7 +54,7 @@ class Check:
 class Effects:
     """What a rollout does to the world; the runner passes Salt-backed ones, the tests fakes."""
 
-    drain: Callable[[Server, frozenset[str]], str]  #: DNS as planned without these ids (for a server); a summary
+    drain: Callable[[Server, frozenset[str]], DnsResult]  #: DNS as planned without these ids (for a server)
     restart: Callable[[Server], str]  #: restart sipX on the server (raise SipxhaError on failure); how
     probe: Callable[[Server, Check, float], str | None]  #: None when it answers, else the reason
     remark: Callable[[Server, str], None]  #: set the server's restart marker again, for this reason
@@ -109,7 +122,8 @@ def plan_steps(fleet: Fleet, servers: Iterable[Server]) -> list[dict[str, Any]]:
         drain = f"drain: leave {len(changes)} SRV RRset(s)" if changes else "drain: nothing to change"
         if server.maintenance:
             drain = "drain: already out of DNS (maintenance)"
-        steps = [drain, f"wait {wait} s (drain_wait)", f"restart sipX ({how}; takes its restart marker)",
+        steps = [drain, f"wait {wait} s (drain_wait), drain again if a DNS run put it back",
+                 f"restart sipX ({how}; takes its restart marker)",
                  f"wait until {server.address} answers OPTIONS on {checks} (at most {timeout} s)",
                  "undrain" if not server.maintenance else "stay out of DNS (maintenance)"]  # fmt: skip
         plan.append({"server": server.minion_id, "role": server.role, "steps": steps, "dns_changes": changes})
@@ -215,9 +229,21 @@ class _Turn:
             raise self.stop("drain", str(err)) from err
 
     def wait(self) -> None:
-        if self.fleet.rollout.drain_wait and self.drained:
-            self.effects.sleep(self.fleet.rollout.drain_wait)
-            self.say(f"waited {self.fleet.rollout.drain_wait} s (drain_wait)")
+        """``drain_wait``, then the drain once more; while a DNS run had put the server back, wait again."""
+        wait = self.fleet.rollout.drain_wait
+        if not (wait and self.drained):
+            return
+        for _ in range(REDRAINS + 1):
+            self.effects.sleep(wait)
+            self.say(f"waited {wait} s (drain_wait)")
+            try:
+                again = self.effects.drain(self.server, frozenset({self.server.minion_id}))
+            except SipxhaError as err:
+                raise self.stop("drain", str(err)) from err
+            if not again.changed:
+                return
+            self.say(f"was put back into DNS (a DNS run with a pillar from before the drain): drained again ({again})")
+        raise self.stop("drain", f"put back into DNS by DNS runs {REDRAINS + 1} times while drained: not restarted")
 
     def restart(self) -> None:
         self.marks["restart"] = self.effects.clock()
