@@ -5,8 +5,9 @@ without the HA records afterwards; ``test=True`` changes nothing; a second unins
 - sipxha created the zone file: the zone stays, without the HA records (the include's records kept);
 - zone-fragment mode: the fragment sipxha created becomes comments only, the site's zone loads without HA records;
 - the zone-file minion is no sipX server (it used to fail with a pillar error): only its zone is undone;
-- an original whose SOA serial sipxha cannot move past the live one is refused, nothing changed, until the
-  administrator sets the serial the error names in the ``.bak``.
+- an original in another BIND SOA form (TTL with a unit, multi-line, comments) comes back, only its serial moved;
+- an original whose SOA serial sipxha cannot move past the live one ($INCLUDEd) is refused, nothing changed,
+  until the administrator sets the serial the error names in the ``.bak``.
 """
 
 from __future__ import annotations
@@ -137,9 +138,31 @@ def test_a_zone_file_minion_that_is_no_sipx_server(apply_sls, zone_named):
     uninstall(apply_sls, zone_named, pillar)
 
 
+def test_an_original_in_another_bind_soa_form_comes_back_with_a_newer_serial(apply_sls, zone_named):
+    """A TTL with a unit, the class after it, a multi-line SOA with comments: only its serial token changes."""
+    soa = "@ 1h IN SOA ns1 hostmaster ( ; primary, contact\n\t1\t; serial\n\t1h 15m 2w ; timers\n\t5m )\n"
+    original = zone_named.zone_file.read_text().replace(
+        f"@ IN SOA ns1.{ZONE}. hostmaster.{ZONE}. 1 3600 900 1209600 300\n", soa
+    )
+    assert original != zone_named.zone_file.read_text()
+    zone_named.zone_file.write_text(original)
+    pillar = zone_pillar(zone_named)
+    install(apply_sls, zone_named, pillar)
+    installed = zone_named.serial()
+    uninstall(apply_sls, zone_named, pillar)
+    restored = zone_named.zone_file.read_text()
+    assert restored == original.replace("\t1\t; serial", f"\t{soa_serial(restored, ORIGIN)}\t; serial")
+    assert zone_named.serial() == soa_serial(restored, ORIGIN) > installed
+    named_checkzone(zone_named.zone_file)
+
+
 def test_an_original_whose_serial_cannot_be_moved_is_refused(apply_sls, zone_named):
-    """It used to be restored with its old serial 1: named served it, secondaries would have kept the HA records."""
-    original = zone_named.zone_file.read_text().replace("@ IN SOA", "@ 1h IN SOA")  # valid BIND, not rewritten
+    """Its SOA is $INCLUDEd: it used to be restored with its old serial 1, named served it, secondaries would
+    have kept the HA records."""
+    soa = f"@ IN SOA ns1.{ZONE}. hostmaster.{ZONE}. 1 3600 900 1209600 300\n"
+    records = zone_named.zone_file.with_name("soa.records")
+    records.write_text(soa)
+    original = zone_named.zone_file.read_text().replace(soa, f"$INCLUDE {records}\n")
     zone_named.zone_file.write_text(original)
     named_checkzone(zone_named.zone_file)
     pillar = zone_pillar(zone_named)
@@ -150,11 +173,11 @@ def test_an_original_whose_serial_cannot_be_moved_is_refused(apply_sls, zone_nam
     for test in (True, False):
         ret = one(apply_sls(pillar, "sipxha.uninstall", test=test), "sipxha-uninstall-zonefile")
         assert ret.result is False and not ret.changes, ret
-        assert f"{bak}: the original of {zone_named.zone_file} has the SOA serial 1" in ret.comment, ret.comment
+        assert f"{bak}: the original of {zone_named.zone_file} has no SOA record" in ret.comment, ret.comment
         assert f"Set the SOA serial in this file to {needed} or more" in ret.comment, ret.comment
         assert snapshot(zone_named.zone_file.parent) == before and zone_named.serial() == installed
         assert zone_named.query(SRV).answer
-    edited = original.replace(" 1 3600 ", f" {needed} 3600 ")
+    edited = original.replace(f"$INCLUDE {records}\n", soa.replace(" 1 3600 ", f" {needed} 3600 "))
     bak.write_text(edited)  # what the error says to do
     uninstall(apply_sls, zone_named, pillar)
     assert zone_named.zone_file.read_text() == edited and zone_named.serial() == needed

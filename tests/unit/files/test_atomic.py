@@ -14,6 +14,7 @@ from saltext_sipxha.core.files import atomic
 from saltext_sipxha.core.files.atomic import (
     Write,
     atomic_write,
+    backup_mode,
     backup_once,
     backup_path,
     commit,
@@ -215,6 +216,33 @@ def test_a_backup_swapped_after_its_check_is_not_read(tmp_path, monkeypatch):
     monkeypatch.setattr(atomic, "_trusted", swap)
     with pytest.raises(UnsafeFileError, match="was replaced while being read"):
         read_backup(target)
+
+
+def test_the_mode_of_a_backup_swapped_after_its_check_is_not_read(tmp_path, monkeypatch):
+    """It was read by name (lstat): a file linked there after the check lent its mode to the restored file."""
+    target = tmp_path / "config.defs"
+    target.write_bytes(b"original\n")
+    target.chmod(0o640)
+    backup_once(target)
+    assert backup_mode(target) == 0o640
+    other = tmp_path / "other"
+    other.write_bytes(b"planted\n")
+    other.chmod(0o4777)
+    trusted = atomic._trusted
+
+    def swap(fd, name, path, what):  # another file renamed over the backup between the check and the fstat
+        info = trusted(fd, name, path, what)
+        os.rename(other, tmp_path / name)
+        return info
+
+    monkeypatch.setattr(atomic, "_trusted", swap)
+    with pytest.raises(UnsafeFileError, match="was replaced while being read"):
+        backup_mode(target)
+    monkeypatch.undo()
+    os.unlink(backup_path(target))
+    os.symlink(target, backup_path(target))
+    with pytest.raises(UnsafeFileError, match="symbolic link"):
+        backup_mode(target)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="a file owned by another user needs root")

@@ -5,10 +5,12 @@ none (``<path>.sipxha-new``), as for every file it writes (:func:`.files.atomic.
 
 - **an original was kept**: it is restored byte for byte with its mode, except, in a whole zone, its SOA
   serial, which is moved past the live one when it is not already ahead (secondaries transfer only a zone
-  whose serial grew; a primary would serve it anyway). When that cannot be done (its SOA is not in the file
-  itself, e.g. in an ``$INCLUDE``, or not in a form sipxha rewrites: ``owner [ttl] [class] SOA mname rname
-  serial`` with a TTL in seconds), uninstall refuses before any change, naming the backup and the serial it
-  needs: restoring it as it is would leave the secondaries serving the HA records;
+  whose serial grew; a primary would serve it anyway). Only the serial token changes, in any BIND form of
+  the SOA (TTL with a unit, class before or after it, owner omitted, over several lines in parentheses with
+  comments: :func:`.zonetext.with_serial`). When that cannot be done (its SOA is not in the file itself,
+  e.g. in an ``$INCLUDE``, or in generic ``TYPE6 \\# ...`` form), uninstall refuses before any change,
+  naming the backup and the serial it needs: restoring it as it is would leave the secondaries serving the
+  HA records;
 - **sipxha created the file** (``named.conf`` still names it, so removing it would make the zone fail to
   load): a whole zone is rewritten without the HA records (SOA with the next serial, NS, the name servers'
   addresses, the ``dns:zonefile:include``), a fragment becomes a file of comments only (the site's zone still
@@ -79,8 +81,8 @@ def _no_newer_serial(path: Path, live: int, original: int | None, needed: int) -
         why = "has no SOA record sipxha can read (none in the file itself, e.g. it is $INCLUDEd)"
     else:
         why = (
-            f"has the SOA serial {original}, not past the live {live}, in a form sipxha does not rewrite (only"
-            " 'owner [ttl] [class] SOA mname rname serial ...', TTL in seconds)"
+            f"has the SOA serial {original}, not past the live {live}, in a form sipxha does not rewrite (e.g."
+            " generic 'TYPE6 \\# ...' RDATA)"
         )
     raise UnsafeFileError(
         str(backup_path(path)),

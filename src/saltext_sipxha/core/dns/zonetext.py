@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import dns.exception
@@ -52,9 +52,9 @@ WITHDRAWN_HEADER = (
     "; Zone {origin} -- left by sipxha.uninstall without the sipX High Availability records.\n"
     "; No longer managed by Salt: edit it, or remove it from named.conf.\n"
 )
-_SOA_SERIAL = re.compile(
-    r"^\S+\s+(?:\d+\s+)?(?:IN\s+)?SOA\s+\S+\s+\S+\s+\(?\s*(\d+)", re.MULTILINE
-)  #: where to rewrite it
+_TTL = re.compile(r"[0-9]+|(?:[0-9]+[wdhms])+", re.IGNORECASE)  #: a BIND TTL, in seconds or with units
+_CLASS = re.compile(r"IN|CH|CHAOS|HS|HESIOD|CLASS[0-9]+", re.IGNORECASE)
+_SERIAL = re.compile(r"[0-9]+")
 _INCLUDE = re.compile(r"^\$INCLUDE\b.*$", re.MULTILINE | re.IGNORECASE)  #: not followed when reading the serial
 
 
@@ -176,13 +176,85 @@ def soa_serial(text: str, origin: dns.name.Name) -> int | None:
 
 
 def with_serial(text: str, serial: int, origin: dns.name.Name) -> str | None:
-    """``text`` with its SOA serial replaced by ``serial``, every other byte kept; None when that cannot be done
-    safely (no one-line or ``(``-continued SOA found, or dnspython reads another serial from the result)."""
-    match = _SOA_SERIAL.search(text)
-    if match is None:
-        return None
-    rewritten = f"{text[: match.start(1)]}{serial}{text[match.end(1) :]}"
-    return rewritten if soa_serial(rewritten, origin) == serial else None
+    """``text`` with its SOA serial replaced by ``serial``, every other byte kept (comments, spacing,
+    parentheses); None when that cannot be done safely (no SOA in the file itself, e.g. it is ``$INCLUDE``d,
+    or dnspython does not read ``serial`` from the result as the SOA serial of ``origin``)."""
+    live = soa_serial(text, origin)
+    for start, end in _soa_serial_spans(text):
+        if int(text[start:end]) != live:
+            continue
+        rewritten = f"{text[:start]}{serial}{text[end:]}"
+        if soa_serial(rewritten, origin) == serial:
+            return rewritten
+    return None
+
+
+def _soa_serial_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where the serial of each SOA record of the master file ``text`` is: ``[owner] [ttl] [class] SOA mname
+    rname serial``, TTL and class in either order, the owner omitted on a line that starts with a blank."""
+    for has_owner, tokens in _entries(text):
+        if tokens[0][1].startswith("$"):
+            continue
+        rest = tokens[1:] if has_owner else tokens
+        for _ in range(2):  # a TTL and a class
+            if rest and (_TTL.fullmatch(rest[0][1]) or _CLASS.fullmatch(rest[0][1])):
+                rest = rest[1:]
+        if len(rest) > 3 and rest[0][1].upper() == "SOA" and _SERIAL.fullmatch(rest[3][1]):
+            start, word = rest[3]
+            yield start, start + len(word)
+
+
+def _entries(text: str) -> Iterator[tuple[bool, list[tuple[int, str]]]]:
+    """Each entry (record or ``$`` directive) of a master file, lexed as BIND does (RFC 1035 section 5.1):
+    whether it starts with an owner, and its tokens (where each starts, its text). ``;`` comments, ``"``
+    strings and ``\\`` escapes are skipped over, ``( )`` continue an entry over lines; stops at an unbalanced
+    ``)``."""
+    tokens: list[tuple[int, str]] = []
+    has_owner, depth, index, size = False, 0, 0, len(text)
+    line_start = True
+    while index < size:
+        char = text[index]
+        if line_start and depth == 0:
+            has_owner, line_start = char not in " \t\r\n", False
+        if char == "\n":
+            line_start = depth == 0
+            if line_start and tokens:
+                yield has_owner, tokens
+                tokens = []
+            index += 1
+        elif char in " \t\r":
+            index += 1
+        elif char == ";":
+            newline = text.find("\n", index)
+            index = size if newline < 0 else newline
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            if depth < 0:
+                return
+            index += 1
+        else:
+            start = index
+            index = _token_end(text, index)
+            tokens.append((start, text[start:index]))
+    if tokens:
+        yield has_owner, tokens
+
+
+def _token_end(text: str, index: int) -> int:
+    """Where the token (a word or a ``"`` string) starting at ``index`` ends."""
+    quoted = text[index] == '"'
+    index += quoted
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+        elif quoted and char == '"':
+            return index + 1
+        elif not quoted and char in ' \t\r\n;()"':
+            return index
+        else:
+            index += 1
+    return len(text)
 
 
 def next_serial(live: int | None, today: datetime.date) -> int:

@@ -67,11 +67,11 @@ def require_folder(folder: str | os.PathLike[str]) -> None:
         raise UnsafeFileError(str(folder), "is a symbolic link or not a folder: refused")
 
 
-def read_at(
-    fd: int, name: str, path: str, limit: int = MAX_FILE_BYTES, same_as: os.stat_result | None = None
-) -> bytes | None:
-    """The bytes of the regular file ``name`` in folder ``fd`` (None: absent); refuses links, FIFOs, devices,
-    and, with ``same_as``, a file that is no longer that inode (replaced since it was checked)."""
+def _open_checked(
+    fd: int, name: str, path: str, same_as: os.stat_result | None = None
+) -> tuple[int, os.stat_result] | None:
+    """A descriptor and fstat of the regular file ``name`` in folder ``fd`` (None: absent), opened without
+    following a link; refuses FIFOs, devices, and, with ``same_as``, a file that is no longer that inode."""
     try:
         handle = os.open(name, _READ, dir_fd=fd)
     except FileNotFoundError:
@@ -82,10 +82,28 @@ def read_at(
         raise UnsafeFileError(path, f"cannot be read: {_reason(err)}") from None
     try:
         info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnsafeFileError(path, "cannot be read: not a regular file (a FIFO, a device or a folder)")
-        if same_as is not None and (info.st_dev, info.st_ino) != (same_as.st_dev, same_as.st_ino):
-            raise UnsafeFileError(path, "was replaced while being read: refused; run again")
+    except OSError as err:
+        os.close(handle)
+        raise UnsafeFileError(path, f"cannot be read: {_reason(err)}") from None
+    if not stat.S_ISREG(info.st_mode):
+        os.close(handle)
+        raise UnsafeFileError(path, "cannot be read: not a regular file (a FIFO, a device or a folder)")
+    if same_as is not None and (info.st_dev, info.st_ino) != (same_as.st_dev, same_as.st_ino):
+        os.close(handle)
+        raise UnsafeFileError(path, "was replaced while being read: refused; run again")
+    return handle, info
+
+
+def read_at(
+    fd: int, name: str, path: str, limit: int = MAX_FILE_BYTES, same_as: os.stat_result | None = None
+) -> bytes | None:
+    """The bytes of the regular file ``name`` in folder ``fd`` (None: absent); refuses links, FIFOs, devices,
+    and, with ``same_as``, a file that is no longer that inode (replaced since it was checked)."""
+    opened = _open_checked(fd, name, path, same_as)
+    if opened is None:
+        return None
+    handle, info = opened
+    try:
         if info.st_size > limit:
             raise UnsafeFileError(path, f"is {info.st_size} bytes, more than the {limit} allowed")
         chunks, size = [], 0
@@ -238,8 +256,16 @@ def read_backup(path: str | os.PathLike[str]) -> bytes | None:
 
 
 def backup_mode(path: str | os.PathLike[str]) -> int:
-    """The original's mode, as the backup keeps it."""
-    return os.lstat(backup_path(path)).st_mode & 0o7777
+    """The original's mode, as the backup keeps it: fstat of the checked backup, opened without following a
+    link (a name swapped since the check is refused, as :func:`read_backup` refuses it)."""
+    target = backup_path(path)
+    with open_folder(target.parent) as fd:
+        info = _trusted(fd, target.name, str(target), "backup")
+        opened = None if info is None else _open_checked(fd, target.name, str(target), same_as=info)
+        if opened is None:
+            raise UnsafeFileError(str(target), "was removed while being read: run again")
+        os.close(opened[0])
+        return opened[1].st_mode & 0o7777
 
 
 def fsync_dir(folder: str | os.PathLike[str] | int) -> None:
