@@ -268,6 +268,15 @@ def backup_mode(path: str | os.PathLike[str]) -> int:
         return opened[1].st_mode & 0o7777
 
 
+def make_folder(folder: str | os.PathLike[str], mode: int = 0o755) -> None:
+    """Create ``folder`` and its missing parents; :class:`UnsafeFileError` naming it when that fails (a full or
+    read-only file system)."""
+    try:
+        Path(folder).mkdir(mode=mode, parents=True, exist_ok=True)
+    except OSError as err:
+        raise UnsafeFileError(str(folder), f"cannot be created: {_reason(err)}") from None
+
+
 def fsync_dir(folder: str | os.PathLike[str] | int) -> None:
     """Make a rename in ``folder`` (a path or a descriptor) durable."""
     if isinstance(folder, int):
@@ -462,7 +471,7 @@ def _drop_stale_at(fd: int, name: str, max_age: float = STALE_TEMP_SECONDS) -> N
     prefix, now = f".{name}.", time.time()
     for entry in os.listdir(fd):
         if entry.startswith(prefix) and entry.endswith(".tmp"):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # best effort: a read-only folder fails the write itself, clearly
                 if now - os.lstat(entry, dir_fd=fd).st_mtime > max_age:
                     os.unlink(entry, dir_fd=fd)
 
