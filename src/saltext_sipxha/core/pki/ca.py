@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from saltext_sipxha.core.errors import PkiError, SigningRefused
-from saltext_sipxha.core.files.atomic import atomic_write, remove
+from saltext_sipxha.core.files.atomic import atomic_write, make_folder, remove
 from saltext_sipxha.core.pki.issued import IssuedCert, IssuedIndex, key_id
 from saltext_sipxha.core.pki.keys import PrivateKey, generate_key, key_to_pem, load_key, public_der, weakness
 from saltext_sipxha.core.pki.names import san_extension
@@ -110,7 +110,7 @@ class CertificateAuthority:
         return cert
 
     def _store(self, key: PrivateKey, cert: x509.Certificate, replace: bool) -> None:
-        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_folder(self.dir, mode=0o700)
         os.chmod(self.dir, 0o700)
         if replace:  # a new CA starts a new index; the old one is kept for the record
             stamp = self._clock().strftime("%Y%m%dT%H%M%S%fZ")

@@ -29,7 +29,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from saltext_sipxha.core.errors import PkiError
-from saltext_sipxha.core.files.atomic import atomic_write, fsync_dir
+from saltext_sipxha.core.files.atomic import atomic_write, fsync_dir, make_folder
 from saltext_sipxha.core.pki.keys import public_der
 from saltext_sipxha.core.pki.names import names_of
 
@@ -191,7 +191,7 @@ class IssuedIndex:
 
     def _folders(self) -> None:
         for folder in (self.records, self.minions, self.allowed):
-            folder.mkdir(mode=0o700, exist_ok=True)
+            make_folder(folder, mode=0o700)
 
     def _migrate(self) -> None:
         """Turn a version 1 ``index.json`` into records (once; the file is kept as ``index.json.migrated``)."""

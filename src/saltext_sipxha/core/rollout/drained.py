@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from saltext_sipxha.core.errors import UnsafeFileError
-from saltext_sipxha.core.files.atomic import atomic_write, remove
+from saltext_sipxha.core.files.atomic import atomic_write, make_folder, remove
 from saltext_sipxha.core.files.change import read_file
 
 STATE = ("sipxha", "rollout.json")  #: under the master's ``cachedir``
@@ -43,6 +43,6 @@ def set_drained(path: str | os.PathLike[str], minion_id: str | None, now: dateti
     if minion_id is None:
         remove(target)
         return
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_folder(target.parent, mode=0o700)
     state = {"drained": minion_id, "since": now.isoformat(timespec="seconds")}
     atomic_write(target, json.dumps(state, sort_keys=True).encode(), mode=0o600)

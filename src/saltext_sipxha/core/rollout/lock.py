@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from saltext_sipxha.core.errors import RolloutError
+from saltext_sipxha.core.errors import RolloutError, UnsafeFileError
+from saltext_sipxha.core.files.atomic import make_folder
 
 
 class RolloutBusy(RolloutError):
@@ -26,8 +27,11 @@ class RolloutBusy(RolloutError):
 def rollout_lock(path: str | os.PathLike[str], owner: dict[str, Any]) -> Iterator[None]:
     """Hold the lock at ``path`` for the block; :class:`RolloutBusy` naming the holder when it is taken."""
     target = Path(path)
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(target, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    make_folder(target.parent, mode=0o700)
+    try:
+        fd = os.open(target, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    except OSError as err:
+        raise UnsafeFileError(str(target), f"cannot be opened: {err.strerror or err}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

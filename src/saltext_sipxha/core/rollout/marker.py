@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from saltext_sipxha.core.errors import UnsafeFileError
-from saltext_sipxha.core.files.atomic import atomic_write, remove
+from saltext_sipxha.core.files.atomic import atomic_write, make_folder, remove
 from saltext_sipxha.core.files.change import read_file
 
 MARKER = ("sipxha", "restart-needed")
@@ -47,10 +46,7 @@ def mark(path: str | os.PathLike[str], reasons: Iterable[str], now: datetime.dat
     current = read_marker(target) or {}
     merged = list(dict.fromkeys([*current.get("reasons", []), *reasons]))
     marker = {"since": current.get("since") or now.isoformat(timespec="seconds"), "reasons": merged}
-    try:
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as err:
-        raise UnsafeFileError(str(target.parent), f"cannot be created: {err.strerror or err}") from err
+    make_folder(target.parent, mode=0o700)
     atomic_write(target, (json.dumps(marker, sort_keys=True) + "\n").encode(), mode=0o644)
     return marker
 
