@@ -37,23 +37,23 @@ def test_install_then_uninstall_restores_every_file(fleet):
         capture_output=True, timeout=60, check=False,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    before = tree_snapshot(sandbox)
+    before = tree_snapshot(sandbox, folders=True)
     assert not any(_own_ssl(name) for name in before)  # no key and certificate before sipxha
 
     fleet.apply_all("sipxha,sipxha.pki")
-    installed = tree_snapshot(sandbox)
+    installed = tree_snapshot(sandbox, folders=True)
     assert installed != before
     assert any(name.endswith("ssl/ssl.key") for name in installed)
 
     dry = fleet.apply_all("sipxha.uninstall", "test=True")
     assert all(s["result"] is None for s in dry["sipxpbx2"].values() if s["changes"])
-    assert tree_snapshot(sandbox) == installed, "test=True changed files"
+    assert tree_snapshot(sandbox, folders=True) == installed, "test=True changed files"
     key_diff = next(c["diff"] for p, c in _changes(dry[ORIGINAL_SSL]).items() if p.endswith("ssl/ssl.key"))
     assert key_diff.endswith("<private key: not shown>\n"), key_diff  # the original key is restored, unseen
 
     done = fleet.apply_all("sipxha.uninstall")
     assert any(s["changes"] for s in done["sipxpbx2"].values())
-    after = tree_snapshot(sandbox)
+    after = tree_snapshot(sandbox, folders=True)
     kept = {name: value for name, value in after.items() if _own_ssl(name)}
     assert {name: value for name, value in after.items() if not _own_ssl(name)} == before
     assert kept == {name: value for name, value in installed.items() if _own_ssl(name)}  # sipX can still start

@@ -6,11 +6,15 @@ import copy
 import os
 from pathlib import Path
 
+import pytest
+
+from saltext_sipxha.core.errors import UnsafeFileError
+from saltext_sipxha.core.files.atomic import created_marker, make_folder
 from saltext_sipxha.core.files.change import apply_changes
 from saltext_sipxha.core.plan.fleet import build_plan
 from saltext_sipxha.core.sipx.dhcp import plan_dhcp
 from saltext_sipxha.core.sipx.role import plan_role, role_files
-from saltext_sipxha.core.uninstall import apply_uninstall, managed_paths, plan_uninstall
+from saltext_sipxha.core.uninstall import UninstallPlan, apply_uninstall, managed_paths, plan_uninstall
 from tests.support import pillars
 from tests.support.sipxtree import write_sipx_tree
 from tests.support.snapshot import tree_snapshot
@@ -108,34 +112,93 @@ def test_uninstall_keeps_the_own_key_and_certificate_when_there_were_none(tmp_pa
     assert {path: path.read_bytes() for path in installed} == installed
     assert sorted(p.name for p in layout.authorities.iterdir() if p.is_symlink()) == links and len(links) == 2
     assert not list(layout.ssl_dir.rglob("*.sipxha-new")) and not list(layout.ssl_dir.rglob("*.bak"))
+    assert not created_marker(layout.ssl_dir).exists(), "the ssl folder sipxha created stays, unmarked"
     verify = openssl("verify", "-CApath", str(layout.authorities), "-purpose", "sslserver", str(layout.cert))
     assert verify.returncode == 0, verify.stderr
     assert not plan_uninstall(fleet, "sipxpbx2").pending, "a second uninstall has nothing to do"
 
 
-def test_uninstall_restores_the_original_key_and_certificate(tmp_path):
-    """With sipX's own key and certificate from before (gen-ssl-keys style): both restored byte for byte,
-    sipxha's CA file and its hash links removed; the key's diff is redacted (issue 13.1)."""
+def _original_ssl(fleet, minion_id: str) -> Path:
+    """sipX's own key and certificate from before sipxha (gen-ssl-keys style), in an ``ssl`` folder of its own."""
     from tests.unit.pki.support import openssl
 
-    pillar = _pillar(tmp_path / "tree")
-    fleet = build_plan(pillar)
-    ssl = Path(fleet.find_server("sipxpbx2").paths["ssl"])
+    ssl = Path(fleet.find_server(minion_id).paths["ssl"])
     ssl.mkdir(parents=True, exist_ok=True)
     made = openssl(
         "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ssl / "ssl.key"), "-out", str(ssl / "ssl.crt"),
-        "-subj", "/CN=sipxpbx2.example.com",
+        "-subj", f"/CN={minion_id}.example.com",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    before = tree_snapshot(ssl)
+    return ssl
+
+
+def test_uninstall_restores_the_original_key_and_certificate(tmp_path):
+    """With sipX's own key and certificate from before: both restored byte for byte, sipxha's CA file, its
+    hash links and the ``authorities`` folder it created removed: the whole tree, folders included, is as it
+    was; the key's diff is redacted (issue 13.1)."""
+    pillar = _pillar(tmp_path / "tree")
+    fleet = build_plan(pillar)
+    _original_ssl(fleet, "sipxpbx2")
+    before = tree_snapshot(tmp_path / "tree", folders=True)
+    _install(pillar)
     layout = _install_pki(fleet, "sipxpbx2", tmp_path)
     plan = plan_uninstall(fleet, "sipxpbx2")
-    assert not plan.kept and len(plan.links) == 2
+    assert not plan.kept and len(plan.links) == 2 and plan.folders == (str(layout.authorities),)
     shown = "".join(change.diff() for change in plan.changes)
     assert "PRIVATE KEY" not in shown and "<private key: not shown>" in shown
-    apply_uninstall(plan)
-    assert tree_snapshot(ssl) == before
-    assert not layout.ca_file.exists()
+    assert layout.authorities.is_dir(), "planning removed nothing"
+    done = apply_uninstall(plan) + apply_uninstall(plan_uninstall(fleet, "sipxpbx1"))
+    assert f"removed folder {layout.authorities}" in done
+    assert tree_snapshot(tmp_path / "tree", folders=True) == before
+    assert not plan_uninstall(fleet, "sipxpbx2").pending, "a second uninstall has nothing to do"
+
+
+def test_a_created_folder_holding_foreign_content_stays_and_is_named(tmp_path):
+    """A CA file the administrator added to the ``authorities`` folder sipxha created: sipxha's own files go,
+    the folder and that file stay, the plan and the report say why; its marker goes, so a second run is
+    quiet."""
+    pillar = _pillar(tmp_path / "tree")
+    fleet = build_plan(pillar)
+    _original_ssl(fleet, "sipxpbx2")
+    layout = _install_pki(fleet, "sipxpbx2", tmp_path)
+    (layout.authorities / "other-ca.crt").write_bytes(b"the administrator's\n")
+    plan = plan_uninstall(fleet, "sipxpbx2")
+    assert not plan.folders and plan.kept_folders == (
+        (str(layout.authorities), "holds what uninstall does not remove (other-ca.crt)"),
+    )
+    done = apply_uninstall(plan)
+    assert any(line.startswith(f"kept folder {layout.authorities} ") and "other-ca.crt" in line for line in done)
+    assert sorted(p.name for p in layout.authorities.iterdir()) == ["other-ca.crt"]
+    assert not list((tmp_path / "tree").rglob("*.sipxha-new"))
+    assert not plan_uninstall(fleet, "sipxpbx2").pending, "a second uninstall has nothing to do"
+
+
+def test_a_link_in_place_of_a_created_folder_is_never_followed(tmp_path):
+    """The ``authorities`` folder replaced by a link to another folder: the plan refuses it (it never reads
+    through it), and a folder swapped for a link between plan and apply is reported, not removed through."""
+    pillar = _pillar(tmp_path / "tree")
+    fleet = build_plan(pillar)
+    _original_ssl(fleet, "sipxpbx2")
+    layout = _install_pki(fleet, "sipxpbx2", tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    layout.authorities.rename(elsewhere)
+    layout.authorities.symlink_to(elsewhere)
+    kept = tree_snapshot(elsewhere, folders=True)
+    with pytest.raises(UnsafeFileError, match="symbolic link"):
+        plan_uninstall(fleet, "sipxpbx2")
+    assert tree_snapshot(elsewhere, folders=True) == kept
+
+    empty = tmp_path / "made" / "empty"
+    make_folder(empty)
+    plan = UninstallPlan("sipxpbx2", (), (), folders=(str(empty),))
+    empty.rmdir()
+    (tmp_path / "target").mkdir()
+    empty.symlink_to(tmp_path / "target")
+    assert apply_uninstall(plan) == [
+        f"kept folder {empty} (sipxha created it, but it is no longer the folder sipxha created (a link or a"
+        " file): not followed)"
+    ]
+    assert empty.is_symlink() and (tmp_path / "target").is_dir() and not created_marker(empty).exists()
 
 
 def test_a_dhcp_server_that_is_no_sipx_server_gets_its_config_removed(tmp_path):

@@ -125,7 +125,8 @@ def uninstall(test: bool = False) -> dict[str, Any]:
     The ``sipxha.uninstalled`` state calls it.
 
     Returns ``{"pending", "changes": {path: {"diff"} | {"removed"} | {"kept"}}, "done": [lines], "test"}``
-    (``pending`` False: nothing of sipxha here); private keys are never shown in a diff.
+    (``pending`` False: nothing of sipxha here); private keys are never shown in a diff. The folders sipxha
+    created go too once empty; one that still holds something else stays (``kept``, with why).
 
     test
         Only report what would be restored or removed.
@@ -141,5 +142,7 @@ def uninstall(test: bool = False) -> dict[str, Any]:
     changes.update({link: {"removed": "link"} for link in plan.links})
     changes.update({path: {"kept": "this server's own (sipX needs it to start)"} for path in plan.kept})
     changes.update({temp: {"removed": "temporary file of a killed write"} for temp in plan.temps})
+    changes.update({folder: {"removed": "folder sipxha created, empty once undone"} for folder in plan.folders})
+    changes.update({folder: {"kept": f"folder sipxha created; it {why}"} for folder, why in plan.kept_folders})
     done = apply_uninstall(plan) if plan.pending and not test else []
     return {"pending": plan.pending, "changes": changes if plan.pending else {}, "done": done, "test": bool(test)}

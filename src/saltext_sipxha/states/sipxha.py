@@ -155,7 +155,8 @@ def dhcp(name: str) -> dict[str, Any]:
 def uninstalled(name: str) -> dict[str, Any]:
     """
     Undo sipxha on this server: restore every file it edited from its ``.bak`` original (byte for byte),
-    remove the files it created (DHCP configuration, ...) and the backups. The key and certificate from
+    remove the files it created (DHCP configuration, ...), the backups and the folders it created once empty
+    (one that holds anything else stays, and the comment says why). The key and certificate from
     before sipxha are restored; where there were none, this server's own key, certificate, CA file and hash
     links stay, so that sipX still starts. Run it while the ``sipxha`` pillar is still assigned: it says where
     the files are.
@@ -181,8 +182,9 @@ def uninstalled(name: str) -> dict[str, Any]:
             ret["result"] = None
             ret["comment"] = f"would restore or remove {len(ret['changes'])} file(s)"
             return
-        restored = sum(line.startswith("restored") for line in done["done"])
-        summary = f"sipxha undone: {restored} file(s) restored from .bak, {len(done['done']) - restored} removed"
+        count = {word: sum(line.startswith(word) for line in done["done"]) for word in ("restored", "removed", "kept")}
+        summary = f"sipxha undone: {count['restored']} file(s) restored from .bak, {count['removed']} removed"
+        summary += f", {count['kept']} kept (see below)" if count["kept"] else ""
         ret["comment"] = "\n".join([summary, *done["done"]])
 
     return run_state(name, body)

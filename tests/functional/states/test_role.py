@@ -174,13 +174,13 @@ def test_module_bad_pillar_raises_naming_the_key(loaders, set_pillar, etc):
 
 def test_module_uninstall_is_the_uninstalled_states_action(loaders, set_pillar, etc):
     set_pillar(_pillar(etc, "distributed"))
-    original = tree_snapshot(etc)
+    original = tree_snapshot(etc, folders=True)
     assert loaders.modules.sipxha_role.apply()["changes"]
-    applied = tree_snapshot(etc)
+    applied = tree_snapshot(etc, folders=True)
     planned = loaders.modules.sipxha_role.uninstall(test=True)
     assert planned["pending"] and str(etc / "WatchDog.xml") in planned["changes"] and planned["done"] == []
-    assert tree_snapshot(etc) == applied
+    assert tree_snapshot(etc, folders=True) == applied
     done = loaders.modules.sipxha_role.uninstall()
     assert done["changes"] == planned["changes"] and any(line.startswith("restored") for line in done["done"])
-    assert tree_snapshot(etc) == original
+    assert tree_snapshot(etc, folders=True) == original
     assert loaders.modules.sipxha_role.uninstall() == {"pending": False, "changes": {}, "done": [], "test": False}

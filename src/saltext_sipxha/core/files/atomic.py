@@ -268,15 +268,6 @@ def backup_mode(path: str | os.PathLike[str]) -> int:
         return opened[1].st_mode & 0o7777
 
 
-def make_folder(folder: str | os.PathLike[str], mode: int = 0o755) -> None:
-    """Create ``folder`` and its missing parents; :class:`UnsafeFileError` naming it when that fails (a full or
-    read-only file system)."""
-    try:
-        Path(folder).mkdir(mode=mode, parents=True, exist_ok=True)
-    except OSError as err:
-        raise UnsafeFileError(str(folder), f"cannot be created: {_reason(err)}") from None
-
-
 def fsync_dir(folder: str | os.PathLike[str] | int) -> None:
     """Make a rename in ``folder`` (a path or a descriptor) durable."""
     if isinstance(folder, int):
@@ -516,13 +507,7 @@ def backup_once(path: str | os.PathLike[str]) -> Path | None:
             return None
         original = read_at(fd, source.name, str(source))
         if original is None:
-            try:
-                os.close(os.open(marker.name, _CREATE, 0o600, dir_fd=fd))
-            except FileExistsError:
-                _trusted(fd, marker.name, str(marker), "marker")
-            except OSError as err:
-                raise UnsafeFileError(str(marker), f"cannot be written: {_reason(err)}") from None
-            os.fsync(fd)
+            _mark_created(fd, marker)
             return None
         info = os.lstat(source.name, dir_fd=fd)
         _drop_stale_at(fd, backup.name)
@@ -540,6 +525,41 @@ def backup_once(path: str | os.PathLike[str]) -> Path | None:
         _trusted(fd, backup.name, str(backup), "backup")
         os.fsync(fd)
     return backup
+
+
+def _mark_created(fd: int, marker: Path) -> None:
+    """Create the empty 0600 marker ``marker`` in folder ``fd`` (one made meanwhile must be a trusted one)."""
+    try:
+        os.close(os.open(marker.name, _CREATE, 0o600, dir_fd=fd))
+    except FileExistsError:
+        _trusted(fd, marker.name, str(marker), "marker")
+    except OSError as err:
+        raise UnsafeFileError(str(marker), f"cannot be written: {_reason(err)}") from None
+    os.fsync(fd)
+
+
+def make_folder(folder: str | os.PathLike[str], mode: int = 0o755) -> None:
+    """Create ``folder`` and its missing parents like ``mkdir -p``, each one after a ``<folder>.sipxha-new``
+    marker in its parent (as :func:`backup_once` marks a created file), so that uninstall removes again the
+    folders sipxha created, once empty. A folder that exists is left as it is (no marker); a link is refused;
+    :class:`UnsafeFileError` naming the folder when it cannot be created (a full or read-only file system)."""
+    target, missing = Path(folder), []
+    while not os.path.lexists(target) and target != target.parent:
+        missing.append(target)
+        target = target.parent
+    require_folder(target)
+    for path in reversed(missing):
+        with open_folder(path.parent) as fd:
+            _mark_created(fd, created_marker(path))
+            try:
+                with contextlib.suppress(FileExistsError):  # a concurrent run made it: checked the same below
+                    os.mkdir(path.name, mode, dir_fd=fd)
+                info = os.lstat(path.name, dir_fd=fd)
+                os.fsync(fd)
+            except OSError as err:
+                raise UnsafeFileError(str(path), f"cannot be created: {_reason(err)}") from None
+            if not stat.S_ISDIR(info.st_mode):
+                raise UnsafeFileError(str(path), "is a symbolic link or not a folder: refused")
 
 
 def leftover_temps(path: str | os.PathLike[str]) -> list[str]:
