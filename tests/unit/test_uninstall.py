@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from saltext_sipxha.core.errors import UnsafeFileError
-from saltext_sipxha.core.files.atomic import created_marker, make_folder
+from saltext_sipxha.core.files.atomic import created_marker, make_marked_folder
 from saltext_sipxha.core.files.change import apply_changes
 from saltext_sipxha.core.plan.fleet import build_plan
 from saltext_sipxha.core.sipx.dhcp import plan_dhcp
@@ -189,7 +189,7 @@ def test_a_link_in_place_of_a_created_folder_is_never_followed(tmp_path):
     assert tree_snapshot(elsewhere, folders=True) == kept
 
     empty = tmp_path / "made" / "empty"
-    make_folder(empty)
+    make_marked_folder(empty)
     plan = UninstallPlan("sipxpbx2", (), (), folders=(str(empty),))
     empty.rmdir()
     (tmp_path / "target").mkdir()

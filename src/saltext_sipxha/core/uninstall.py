@@ -7,7 +7,7 @@ the SSL key, certificate and CA) and, for each one with a backup or marker, plan
 :class:`~saltext_sipxha.core.files.change.FileChange` that restores the original byte for byte (with its
 mode) or removes the file; all are applied as one set, then the backups, markers and leftover temporary
 files are dropped, and so are the CA's hash links. Last, the folders sipxha created (a ``<folder>.sipxha-new``
-marker, :func:`~saltext_sipxha.core.files.atomic.make_folder`) are removed, deepest first, when nothing but
+marker, :func:`~saltext_sipxha.core.files.atomic.make_marked_folder`) are removed, deepest first, when nothing but
 what uninstall removes was in them; one that still holds anything else (or is now a link: never followed)
 stays, and is named in what uninstall reports. Either way their markers go. Nothing without a backup or
 marker is touched; a backup that is not a regular file owned by root, or is hard-linked to another file (a

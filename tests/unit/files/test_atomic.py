@@ -319,21 +319,21 @@ def test_remove_drops_a_link_never_its_target(tmp_path):
     assert kept.exists() and not (tmp_path / "link").is_symlink()
 
 
-def test_make_folder_marks_only_the_folders_it_creates(tmp_path):
+def test_make_marked_folder_marks_only_the_folders_it_creates(tmp_path):
     (tmp_path / "ssl").mkdir()
-    atomic.make_folder(tmp_path / "ssl" / "authorities")
+    atomic.make_marked_folder(tmp_path / "ssl" / "authorities")
     assert (tmp_path / "ssl" / "authorities").is_dir() and has_marker(tmp_path / "ssl" / "authorities")
     assert not has_marker(tmp_path / "ssl")
-    atomic.make_folder(tmp_path / "etc" / "ssl" / "authorities")
+    atomic.make_marked_folder(tmp_path / "etc" / "ssl" / "authorities")
     assert all(has_marker(tmp_path / name) for name in ("etc", "etc/ssl", "etc/ssl/authorities"))
-    atomic.make_folder(tmp_path / "etc" / "ssl" / "authorities")  # again: nothing new
+    atomic.make_marked_folder(tmp_path / "etc" / "ssl" / "authorities")  # again: nothing new
     assert sorted(p.name for p in (tmp_path / "etc").iterdir()) == ["ssl", "ssl.sipxha-new"]
 
 
-def test_make_folder_refuses_a_link_and_never_creates_through_it(tmp_path):
+def test_make_marked_folder_refuses_a_link_and_never_creates_through_it(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (tmp_path / "ssl").symlink_to(elsewhere)
     with pytest.raises(UnsafeFileError, match="symbolic link"):
-        atomic.make_folder(tmp_path / "ssl" / "authorities")
+        atomic.make_marked_folder(tmp_path / "ssl" / "authorities")
     assert list(elsewhere.iterdir()) == [] and not created_marker(tmp_path / "ssl").exists()

@@ -539,10 +539,20 @@ def _mark_created(fd: int, marker: Path) -> None:
 
 
 def make_folder(folder: str | os.PathLike[str], mode: int = 0o755) -> None:
-    """Create ``folder`` and its missing parents like ``mkdir -p``, each one after a ``<folder>.sipxha-new``
-    marker in its parent (as :func:`backup_once` marks a created file), so that uninstall removes again the
-    folders sipxha created, once empty. A folder that exists is left as it is (no marker); a link is refused;
-    :class:`UnsafeFileError` naming the folder when it cannot be created (a full or read-only file system)."""
+    """Create ``folder`` and its missing parents (the master's and the minion cache's own folders, which
+    uninstall does not undo); :class:`UnsafeFileError` naming it when that fails (a full or read-only file
+    system)."""
+    try:
+        Path(folder).mkdir(mode=mode, parents=True, exist_ok=True)
+    except OSError as err:
+        raise UnsafeFileError(str(folder), f"cannot be created: {_reason(err)}") from None
+
+
+def make_marked_folder(folder: str | os.PathLike[str], mode: int = 0o755) -> None:
+    """Create a folder of a sipX server (``ssl/authorities``...) and its missing parents like ``mkdir -p``,
+    each one after a ``<folder>.sipxha-new`` marker in its parent (as :func:`backup_once` marks a created file),
+    so that uninstall removes again the folders sipxha created, once empty. A folder that exists is left as it
+    is (no marker); a link is refused; :class:`UnsafeFileError` naming the folder when it cannot be created."""
     target, missing = Path(folder), []
     while not os.path.lexists(target) and target != target.parent:
         missing.append(target)

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from saltext_sipxha.core.errors import PkiError, UnsafeFileError
-from saltext_sipxha.core.files.atomic import Owner, make_folder, require_folder
+from saltext_sipxha.core.files.atomic import Owner, make_marked_folder, require_folder
 from saltext_sipxha.core.files.change import FileChange, apply_changes, read_file
 from saltext_sipxha.core.pki.keys import PrivateKey, key_to_pem, load_key, matches_spec, public_der, weakness
 from saltext_sipxha.core.pki.names import names_of, san_extension, subject_hashes
@@ -195,7 +195,7 @@ def install(
         raise PkiError("the signed certificate does not match the new key")
     for folder in (layout.ssl_dir, layout.authorities):
         require_folder(folder)
-    make_folder(layout.authorities)
+    make_marked_folder(layout.authorities)
     changes = []
     if new_key is not None:
         key = key_to_pem(new_key)
