@@ -167,9 +167,11 @@ def render_zone(
 
 def soa_serial(text: str, origin: dns.name.Name) -> int | None:
     """The SOA serial of the master file ``text`` of the zone ``origin``, read by dnspython (``$INCLUDE`` not
-    followed); None when it has no SOA or dnspython cannot read it (the administrator's file before ours)."""
+    followed); None when it has no SOA or dnspython cannot read it (the administrator's file before ours).
+    CRLF line ends are read as BIND reads them (dnspython before 2.9 takes the CR for a TTL unit)."""
     try:
-        zone = dns.zone.from_text(_INCLUDE.sub("", text), origin=origin, relativize=False, check_origin=False)
+        lines = _INCLUDE.sub("", text).replace("\r\n", "\n")
+        zone = dns.zone.from_text(lines, origin=origin, relativize=False, check_origin=False)
         return int(zone.get_soa().serial)
     except dns.exception.DNSException:
         return None
